@@ -1,0 +1,14 @@
+using System.CommandLine;
+
+namespace ArpgIlgpu.Cli;
+
+/// <summary>The `arpg` root command: one subcommand per file in Commands/.</summary>
+internal static class ArpgCommand
+{
+    public static int Run(string[] args)
+    {
+        var root = new RootCommand("ARPG image generation on ILGPU (CUDA, OpenCL, CPU)");
+        root.Subcommands.Add(DevicesCommand.Create());
+        return CommandRunner.Invoke(root, args);
+    }
+}

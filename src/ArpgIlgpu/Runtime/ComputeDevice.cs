@@ -1,0 +1,198 @@
+using ArpgIlgpu.Kernels;
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+
+namespace ArpgIlgpu.Runtime;
+
+/// <summary>
+/// One accelerator and everything bound to it: the ILGPU context, the loaded kernels
+/// (<see cref="Ops"/>) and the buffers allocated on it. Create one with <see cref="Open"/>.
+/// </summary>
+public sealed class ComputeDevice : IDisposable
+{
+    private readonly Context context;
+    private Ops? ops;
+
+    private ComputeDevice(Context context, Accelerator accelerator, DeviceKind kind)
+    {
+        this.context = context;
+        Accelerator = accelerator;
+        Kind = kind;
+    }
+
+    /// <summary>The ILGPU accelerator.</summary>
+    public Accelerator Accelerator { get; }
+
+    /// <summary>The kind of backend: <see cref="DeviceKind.Cpu"/>, CUDA or OpenCL.</summary>
+    public DeviceKind Kind { get; }
+
+    /// <summary>The device's name, as the driver reports it.</summary>
+    public string Name => Accelerator.Name;
+
+    /// <summary>
+    /// True on ILGPU's CPU accelerator. It simulates every GPU thread with an OS thread and
+    /// implements group barriers with <see cref="System.Threading.Barrier"/>, which makes tiled
+    /// shared-memory kernels tens of times slower than plain ones (DESIGN.md), so on it every op
+    /// runs its barrier-free form.
+    /// </summary>
+    public bool PrefersBarrierFreeKernels => Kind == DeviceKind.Cpu;
+
+    /// <summary>Every op of the kernel library, bound to this device.</summary>
+    public Ops Ops => ops ??= new Ops(this);
+
+    /// <summary>A one-line description: kind, name and memory.</summary>
+    public string Description => $"{KindName(Kind)} '{Name}' ({FormatBytes(Accelerator.MemorySize)})";
+
+    /// <summary>
+    /// Opens the device a <see cref="DeviceSpec"/> names. <c>auto</c> picks CUDA, else an OpenCL
+    /// GPU, else OpenCL on the CPU (PoCL: the fastest CPU path), else ILGPU's CPU accelerator.
+    /// </summary>
+    public static ComputeDevice Open(DeviceSpec spec)
+    {
+        Context context = CreateContext();
+        try
+        {
+            (Device device, DeviceKind kind) = Select(context, spec);
+            return new ComputeDevice(context, device.CreateAccelerator(context), kind);
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Lists every accelerator ILGPU finds on this machine.</summary>
+    public static IReadOnlyList<DeviceDescription> ListAll()
+    {
+        using Context context = CreateContext();
+        var list = new List<DeviceDescription>();
+        foreach (Device d in context)
+        {
+            DeviceKind kind = KindOf(d);
+            int index = kind == DeviceKind.Cpu ? 0 : IndexWithinKind(context, d);
+            list.Add(new DeviceDescription(
+                kind == DeviceKind.Cpu ? "cpu" : $"{KindName(kind)}:{index}",
+                kind, d.Name, d.MemorySize, d.MaxNumThreadsPerGroup, d.WarpSize,
+                Float16Support(d)));
+        }
+        return list;
+    }
+
+    /// <summary>How a device does half-precision arithmetic: natively, or emulated in float32.</summary>
+    private static string Float16Support(Device d) => d.Capabilities switch
+    {
+        CudaCapabilityContext => "native",
+        CLCapabilityContext c => c.Float16 ? "native" : "no",
+        _ => "emulated",
+    };
+
+    /// <summary>Waits until every kernel launched on this device has finished.</summary>
+    public void Synchronize() => Accelerator.Synchronize();
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        context.Dispose();
+    }
+
+    private static Context CreateContext() => Context.Create(builder => builder
+        .Cuda()
+        .OpenCL(device =>
+        {
+            PoclCompatibility.MarkGenericAddressSpaceCapable(device);
+            return device.Capabilities.GenericAddressSpace;
+        })
+        // One simulated multiprocessor per core, 4 threads each: measured fastest for our
+        // barrier-free kernels on the 2-core CI machines (the default is 1 x 16 threads).
+        .CPU(new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 1,
+            numMultiprocessors: Math.Max(1, Environment.ProcessorCount)))
+        // O2 infers concrete address spaces, which PoCL needs (see PoclCompatibility).
+        .Optimize(OptimizationLevel.O2));
+
+    private static (Device, DeviceKind) Select(Context context, DeviceSpec spec)
+    {
+        var cuda = context.GetCudaDevices();
+        var cl = context.GetCLDevices();
+        switch (spec.Kind)
+        {
+            case DeviceKind.Cpu:
+                return (context.GetCPUDevice(0), DeviceKind.Cpu);
+            case DeviceKind.Cuda:
+                if (spec.Index >= cuda.Count)
+                    throw new InvalidInputException(
+                        $"--device {spec}: {cuda.Count} CUDA device(s) found; `arpg devices` lists them");
+                return (cuda[spec.Index], DeviceKind.Cuda);
+            case DeviceKind.OpenCL:
+                if (spec.Index >= cl.Count)
+                    throw new InvalidInputException(
+                        $"--device {spec}: {cl.Count} OpenCL device(s) found; `arpg devices` lists them " +
+                        "(on Debian, `apt-get install pocl-opencl-icd` adds the CPU as an OpenCL device)");
+                return (cl[spec.Index], DeviceKind.OpenCL);
+            default:
+                if (cuda.Count > 0)
+                    return (cuda[0], DeviceKind.Cuda);
+                foreach (CLDevice d in cl)
+                    if (d.DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU)
+                        return (d, DeviceKind.OpenCL);
+                if (cl.Count > 0)
+                    return (cl[0], DeviceKind.OpenCL);
+                return (context.GetCPUDevice(0), DeviceKind.Cpu);
+        }
+    }
+
+    private static DeviceKind KindOf(Device d) => d.AcceleratorType switch
+    {
+        AcceleratorType.Cuda => DeviceKind.Cuda,
+        AcceleratorType.OpenCL => DeviceKind.OpenCL,
+        _ => DeviceKind.Cpu,
+    };
+
+    private static int IndexWithinKind(Context context, Device d) => d is CudaDevice
+        ? IndexOf(context.GetCudaDevices(), d)
+        : IndexOf(context.GetCLDevices(), d);
+
+    private static int IndexOf<T>(Context.DeviceCollection<T> devices, Device d) where T : Device
+    {
+        for (int i = 0; i < devices.Count; i++)
+            if (ReferenceEquals(devices[i], d))
+                return i;
+        return -1;
+    }
+
+    private static string KindName(DeviceKind kind) => kind switch
+    {
+        DeviceKind.Cuda => "cuda",
+        DeviceKind.OpenCL => "opencl",
+        _ => "cpu",
+    };
+
+    /// <summary>Formats a byte count with a binary unit (KiB, MiB, GiB).</summary>
+    public static string FormatBytes(long bytes)
+    {
+        string[] units = ["B", "KiB", "MiB", "GiB", "TiB"];
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.Length - 1)
+        {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? $"{bytes} B" : $"{v:F1} {units[u]}";
+    }
+}
+
+/// <summary>What <c>arpg devices</c> prints for one accelerator.</summary>
+/// <param name="Spec">The <c>--device</c> value that selects it.</param>
+/// <param name="Kind">Its backend.</param>
+/// <param name="Name">The driver's name for it.</param>
+/// <param name="MemoryBytes">Device memory (the CPU accelerator reports no limit).</param>
+/// <param name="MaxGroupSize">Maximum threads per group.</param>
+/// <param name="WarpSize">Threads per warp (SIMD width).</param>
+/// <param name="Float16">Half-precision arithmetic: "native", "emulated" (CPU accelerator) or "no".</param>
+public sealed record DeviceDescription(
+    string Spec, DeviceKind Kind, string Name, long MemoryBytes, int MaxGroupSize, int WarpSize, string Float16);
