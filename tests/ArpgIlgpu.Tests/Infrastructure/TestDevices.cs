@@ -1,4 +1,5 @@
 using ArpgIlgpu.Runtime;
+using Xunit;
 using Xunit.Sdk;
 
 [assembly: Xunit.CollectionBehavior(DisableTestParallelization = true)]
@@ -62,4 +63,36 @@ public sealed class OpenClAttribute : DataAttribute
 
     /// <inheritdoc />
     public override IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) => [["opencl"]];
+}
+
+/// <summary>
+/// Member data run on the CPU accelerator: <c>[Theory, CpuCases(nameof(Shapes)), OpenClCases(nameof(Shapes))]</c>
+/// passes "cpu" (or "opencl") followed by each row of the member.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class CpuCasesAttribute(string memberName) : MemberDataAttributeBase(memberName, [])
+{
+    /// <inheritdoc />
+    public override IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) =>
+        base.GetData(testMethod).Select(row => (object[])["cpu", .. row]);
+
+    /// <inheritdoc />
+    protected override object[] ConvertDataItem(System.Reflection.MethodInfo testMethod, object item) =>
+        (object[])item;
+}
+
+/// <summary>Member data run on OpenCL; skipped, with the reason, where OpenCL is absent.</summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class OpenClCasesAttribute : MemberDataAttributeBase
+{
+    /// <summary>Names the member that yields the rows.</summary>
+    public OpenClCasesAttribute(string memberName) : base(memberName, []) => Skip = TestDevices.OpenClSkipReason!;
+
+    /// <inheritdoc />
+    public override IEnumerable<object[]> GetData(System.Reflection.MethodInfo testMethod) =>
+        base.GetData(testMethod).Select(row => (object[])["opencl", .. row]);
+
+    /// <inheritdoc />
+    protected override object[] ConvertDataItem(System.Reflection.MethodInfo testMethod, object item) =>
+        (object[])item;
 }

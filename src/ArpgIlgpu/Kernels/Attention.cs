@@ -1,0 +1,122 @@
+using ArpgIlgpu.Runtime;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ArpgIlgpu.Kernels;
+
+/// <summary>
+/// Shape of one attention call. q: [Batch, Queries, Heads * HeadDim]; k, v: [Batch, KvCapacity,
+/// Heads * HeadDim] of which the first KvLength positions are valid; output: like q.
+/// With <see cref="AttentionMask.Causal"/>, query t sees keys 0 .. t + CausalOffset (the training
+/// forward); with <see cref="AttentionMask.None"/> every query sees all KvLength keys (ARPG's
+/// inference).
+/// </summary>
+public readonly record struct AttentionShape(
+    int Batch, int Queries, int Heads, int HeadDim, int KvCapacity, int KvLength, AttentionMask Mask, int CausalOffset)
+{
+    /// <summary>Heads * HeadDim: the width of one q/k/v row.</summary>
+    public int Width => Heads * HeadDim;
+}
+
+/// <summary>Which keys a query may see.</summary>
+public enum AttentionMask
+{
+    /// <summary>Every valid key (ARPG's inference: tokens and queries see the whole cache).</summary>
+    None,
+    /// <summary>Query t sees keys 0 .. t + CausalOffset (teacher-forced scoring, prefill).</summary>
+    Causal,
+}
+
+/// <summary>Scaled dot-product attention over a key/value cache.</summary>
+internal static class AttentionKernels
+{
+    /// <summary>
+    /// One thread per (batch b, query t, head h):
+    ///   out[b,t,h,:] = sum_j softmax_j(q[b,t,h,:] . k[b,j,h,:] / sqrt(D)) v[b,j,h,:],
+    /// j over the visible keys. Numerically stable in one pass (online softmax, as flash
+    /// attention does): keep the running maximum m, the running sum l of e^(s_j - m) and the
+    /// unnormalised output; when a larger score arrives, rescale both by e^(m_old - m_new).
+    /// The output row doubles as the accumulator, so the kernel needs no scratch memory.
+    /// </summary>
+    [Kernel]
+    public static void OnlineSoftmax(
+        Index1D index, ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<float> output,
+        AttentionShape s, float scale)
+    {
+        int i = index;
+        int h = i % s.Heads;
+        int t = i / s.Heads % s.Queries;
+        int b = i / s.Heads / s.Queries;
+        int d = s.HeadDim, width = s.Width;
+        long qOff = ((long)(b * s.Queries + t)) * width + h * d;
+        int visible = s.Mask == AttentionMask.Causal ? Math.Min(s.KvLength, t + s.CausalOffset + 1) : s.KvLength;
+
+        for (int c = 0; c < d; c++)
+            output[qOff + c] = 0f;
+        float runningMax = float.NegativeInfinity, runningSum = 0f;
+        for (int j = 0; j < visible; j++)
+        {
+            long kOff = ((long)b * s.KvCapacity + j) * width + h * d;
+            float score = Dot(q, qOff, k, kOff, d) * scale;
+            if (score > runningMax)
+            {
+                float correction = MathF.Exp(runningMax - score);
+                runningSum *= correction;
+                for (int c = 0; c < d; c++)
+                    output[qOff + c] *= correction;
+                runningMax = score;
+            }
+            float p = MathF.Exp(score - runningMax);
+            runningSum += p;
+            for (int c = 0; c < d; c++)
+                output[qOff + c] += p * v[kOff + c];
+        }
+        float inv = runningSum > 0f ? 1f / runningSum : 0f;
+        for (int c = 0; c < d; c++)
+            output[qOff + c] *= inv;
+    }
+
+    /// <summary>a[aOff .. aOff+n) . b[bOff .. bOff+n), four partial sums (unrolled by hand).</summary>
+    private static float Dot(ArrayView<float> a, long aOff, ArrayView<float> b, long bOff, int n)
+    {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        int c = 0;
+        for (; c + 3 < n; c += 4)
+        {
+            s0 += a[aOff + c] * b[bOff + c];
+            s1 += a[aOff + c + 1] * b[bOff + c + 1];
+            s2 += a[aOff + c + 2] * b[bOff + c + 2];
+            s3 += a[aOff + c + 3] * b[bOff + c + 3];
+        }
+        for (; c < n; c++)
+            s0 += a[aOff + c] * b[bOff + c];
+        return (s0 + s1) + (s2 + s3);
+    }
+}
+
+public sealed partial class Ops
+{
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        AttentionShape, float>? attentionOnline;
+
+    /// <summary>
+    /// output = softmax(q k^T / sqrt(HeadDim)) v per batch and head, over the visible cache
+    /// positions. q, output: [Batch, Queries, Heads*HeadDim]; k, v: [Batch, KvCapacity, Heads*HeadDim].
+    /// </summary>
+    public void Attention(ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<float> output,
+        AttentionShape shape)
+    {
+        if (shape.KvLength < 0 || shape.KvLength > shape.KvCapacity)
+            throw new ArgumentException($"Attention: {shape.KvLength} valid keys in a cache of {shape.KvCapacity}");
+        long qLen = (long)shape.Batch * shape.Queries * shape.Width;
+        long kvLen = (long)shape.Batch * shape.KvCapacity * shape.Width;
+        Require(q, qLen, "Attention q");
+        Require(output, qLen, "Attention output");
+        Require(k, kvLen, "Attention k");
+        Require(v, kvLen, "Attention v");
+        attentionOnline ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, AttentionShape, float>(AttentionKernels.OnlineSoftmax);
+        attentionOnline(shape.Batch * shape.Queries * shape.Heads, q, k, v, output, shape,
+            1f / MathF.Sqrt(shape.HeadDim));
+    }
+}
