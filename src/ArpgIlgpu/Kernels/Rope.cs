@@ -1,0 +1,111 @@
+using ArpgIlgpu.Runtime;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ArpgIlgpu.Kernels;
+
+/// <summary>
+/// ARPG's 2-D rotary position embedding. A head of size D is D/2 adjacent pairs (x[2i], x[2i+1]);
+/// the first D/4 pairs rotate by the token's grid row, the last D/4 by its column, pair j of each
+/// half with frequency base^(-2j/(D/2)). Table slot 0 belongs to the class token and is all zeros
+/// (cos = sin = 0, so the rotation zeroes the class token's q and k, exactly as the official
+/// code does); grid position p = row * g + col uses slot 1 + p.
+/// </summary>
+public sealed class RotaryTable
+{
+    private RotaryTable(float[] cos, float[] sin, int slots, int pairs)
+    {
+        Cos = cos;
+        Sin = sin;
+        Slots = slots;
+        Pairs = pairs;
+    }
+
+    /// <summary>cos of each (slot, pair): [Slots, Pairs].</summary>
+    public float[] Cos { get; }
+
+    /// <summary>sin of each (slot, pair): [Slots, Pairs].</summary>
+    public float[] Sin { get; }
+
+    /// <summary>1 + g*g: the class slot, then every grid position.</summary>
+    public int Slots { get; }
+
+    /// <summary>HeadDim / 2 rotated pairs per head.</summary>
+    public int Pairs { get; }
+
+    /// <summary>
+    /// Builds the table for a g x g grid, computing in float32 as the reference does
+    /// (<c>precompute_freqs_cis_2d</c>), so angles agree to float32 rounding.
+    /// </summary>
+    public static RotaryTable Create(int gridSize, int headDim, float ropeBase)
+    {
+        if (headDim % 4 != 0)
+            throw new InvalidInputException($"head_dim {headDim}: the 2-D RoPE needs a multiple of 4");
+        int half = headDim / 2, quarter = headDim / 4;
+        var freqs = new float[quarter];
+        for (int j = 0; j < quarter; j++)
+            freqs[j] = 1f / MathF.Pow(ropeBase, (2 * j) / (float)half);
+        int slots = 1 + gridSize * gridSize;
+        var cos = new float[slots * half];
+        var sin = new float[slots * half];
+        for (int row = 0; row < gridSize; row++)
+        for (int col = 0; col < gridSize; col++)
+        {
+            int slot = 1 + row * gridSize + col;
+            for (int j = 0; j < half; j++)
+            {
+                float angle = j < quarter ? row * freqs[j] : col * freqs[j - quarter];
+                cos[slot * half + j] = MathF.Cos(angle);
+                sin[slot * half + j] = MathF.Sin(angle);
+            }
+        }
+        return new RotaryTable(cos, sin, slots, half);
+    }
+}
+
+/// <summary>Rotary embedding kernels.</summary>
+internal static class RopeKernels
+{
+    /// <summary>
+    /// One thread per (row r, head h, pair i), in place:
+    ///   (x0, x1) = x[r, h, 2i .. 2i+1], (c, s) = table[slot[r], i]
+    ///   x[r, h, 2i] = x0 c - x1 s;  x[r, h, 2i+1] = x1 c + x0 s.
+    /// x: [rows, heads * 2 * pairs]; slots: [rows]; cos, sin: [tableSlots, pairs].
+    /// </summary>
+    [Kernel]
+    public static void Rotate(Index1D index, ArrayView<float> x, ArrayView<int> slots,
+        ArrayView<float> cos, ArrayView<float> sin, int heads, int pairs)
+    {
+        int idx = index;
+        int i = idx % pairs;
+        int r = idx / pairs / heads;
+        long at = 2L * idx;
+        long t = (long)slots[r] * pairs + i;
+        float c = cos[t], s = sin[t];
+        float x0 = x[at], x1 = x[at + 1];
+        x[at] = x0 * c - x1 * s;
+        x[at + 1] = x1 * c + x0 * s;
+    }
+}
+
+public sealed partial class Ops
+{
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>? ropeRotate;
+
+    /// <summary>
+    /// Rotates every head of every row of x in place by the table slot of its row.
+    /// x: [rows, heads * 2 * pairs]; slots: [rows] (0 = class token, 1 + p = grid position p);
+    /// cos, sin: the device copies of a <see cref="RotaryTable"/>.
+    /// </summary>
+    public void Rope(ArrayView<float> x, ArrayView<int> slots, ArrayView<float> cos, ArrayView<float> sin,
+        int rows, int heads, int pairs)
+    {
+        Require(x, (long)rows * heads * pairs * 2, "Rope x");
+        Require(slots, rows, "Rope slots");
+        if (rows == 0)
+            return;
+        ropeRotate ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>,
+            ArrayView<float>, ArrayView<float>, int, int>(RopeKernels.Rotate);
+        ropeRotate(checked(rows * heads * pairs), x, slots, cos, sin, heads, pairs);
+    }
+}
