@@ -68,19 +68,21 @@ internal static class RopeKernels
 {
     /// <summary>
     /// One thread per (row r, head h, pair i), in place:
-    ///   (x0, x1) = x[r, h, 2i .. 2i+1], (c, s) = table[slot[r], i]
+    ///   (x0, x1) = x[r, h, 2i .. 2i+1], (c, s) = table[slots[r mod period], i]
     ///   x[r, h, 2i] = x0 c - x1 s;  x[r, h, 2i+1] = x1 c + x0 s.
-    /// x: [rows, heads * 2 * pairs]; slots: [rows]; cos, sin: [tableSlots, pairs].
+    /// x: [rows, heads * 2 * pairs]; slots: [period]; cos, sin: [tableSlots, pairs].
+    /// period = rows gives every row its own slot (scoring: each image its own order);
+    /// period = n with rows = B*n shares n slots across the batch (generation: one order).
     /// </summary>
     [Kernel]
     public static void Rotate(Index1D index, ArrayView<float> x, ArrayView<int> slots,
-        ArrayView<float> cos, ArrayView<float> sin, int heads, int pairs)
+        ArrayView<float> cos, ArrayView<float> sin, int heads, int pairs, int period)
     {
         int idx = index;
         int i = idx % pairs;
         int r = idx / pairs / heads;
         long at = 2L * idx;
-        long t = (long)slots[r] * pairs + i;
+        long t = (long)slots[r % period] * pairs + i;
         float c = cos[t], s = sin[t];
         float x0 = x[at], x1 = x[at + 1];
         x[at] = x0 * c - x1 * s;
@@ -90,22 +92,25 @@ internal static class RopeKernels
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>? ropeRotate;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>?
+        ropeRotate;
 
     /// <summary>
-    /// Rotates every head of every row of x in place by the table slot of its row.
-    /// x: [rows, heads * 2 * pairs]; slots: [rows] (0 = class token, 1 + p = grid position p);
-    /// cos, sin: the device copies of a <see cref="RotaryTable"/>.
+    /// Rotates every head of every row of x in place by its table slot: row r uses
+    /// slots[r mod period]. x: [rows, heads * 2 * pairs]; slots: [period] (0 = class token,
+    /// 1 + p = grid position p); cos, sin: the device copies of a <see cref="RotaryTable"/>.
     /// </summary>
     public void Rope(ArrayView<float> x, ArrayView<int> slots, ArrayView<float> cos, ArrayView<float> sin,
-        int rows, int heads, int pairs)
+        int rows, int heads, int pairs, int period)
     {
         Require(x, (long)rows * heads * pairs * 2, "Rope x");
-        Require(slots, rows, "Rope slots");
+        Require(slots, period, "Rope slots");
         if (rows == 0)
             return;
+        if (period <= 0 || rows % period != 0)
+            throw new ArgumentException($"Rope: {rows} rows are not a whole number of periods of {period}");
         ropeRotate ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>,
-            ArrayView<float>, ArrayView<float>, int, int>(RopeKernels.Rotate);
-        ropeRotate(checked(rows * heads * pairs), x, slots, cos, sin, heads, pairs);
+            ArrayView<float>, ArrayView<float>, int, int, int>(RopeKernels.Rotate);
+        ropeRotate(checked(rows * heads * pairs), x, slots, cos, sin, heads, pairs, period);
     }
 }

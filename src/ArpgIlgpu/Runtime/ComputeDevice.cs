@@ -1,5 +1,6 @@
 using ArpgIlgpu.Kernels;
 using ILGPU;
+using ILGPU.Algorithms;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
@@ -112,7 +113,9 @@ public sealed class ComputeDevice : IDisposable
         .CPU(new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 1,
             numMultiprocessors: Math.Max(1, Environment.ProcessorCount)))
         // O2 infers concrete address spaces, which PoCL needs (see PoclCompatibility).
-        .Optimize(OptimizationLevel.O2));
+        .Optimize(OptimizationLevel.O2)
+        // PTX has no exp/log instructions of full precision: ILGPU.Algorithms supplies them.
+        .EnableAlgorithms());
 
     private static (Device, DeviceKind) Select(Context context, DeviceSpec spec)
     {

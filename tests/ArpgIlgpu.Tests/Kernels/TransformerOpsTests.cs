@@ -60,12 +60,12 @@ public class TransformerOpsTests
         int pairs = table.Pairs;
         var rng = new Random(5);
         float[] x = TestData.Normal(rng, rows * heads * headDim);
-        int[] slots = [0, 1, 7, 16, 3];
+        int[] slots = [0, 1, 7, 16, 3]; // one per row (period = rows)
         using var tx = Tensor<float>.FromArray(device, x, rows, heads * headDim);
         using var ts = Tensor<int>.FromArray(device, slots, rows);
         using var tc = Tensor<float>.FromArray(device, table.Cos, table.Cos.Length);
         using var tsn = Tensor<float>.FromArray(device, table.Sin, table.Sin.Length);
-        device.Ops.Rope(tx.View, ts.View, tc.View, tsn.View, rows, heads, pairs);
+        device.Ops.Rope(tx.View, ts.View, tc.View, tsn.View, rows, heads, pairs, period: rows);
 
         var expected = new float[x.Length];
         for (int r = 0; r < rows; r++)

@@ -1,0 +1,77 @@
+using System.Reflection;
+using ArpgIlgpu.Runtime;
+using ILGPU;
+using ILGPU.Algorithms;
+using ILGPU.Backends;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+using Xunit;
+
+namespace ArpgIlgpu.Tests.Kernels;
+
+/// <summary>
+/// Every kernel of the library compiles to PTX for an NVIDIA GPU (SM_80) and to OpenCL C for an
+/// AMD GPU, with no device present: a kernel that only works on the CPU accelerator fails here.
+/// </summary>
+public class KernelCompilationTests
+{
+    public static IEnumerable<object[]> AllKernels() =>
+        typeof(ComputeDevice).Assembly.GetTypes()
+            .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
+            .Where(m => m.GetCustomAttribute<KernelAttribute>() is not null)
+            .OrderBy(m => m.DeclaringType!.Name).ThenBy(m => m.Name)
+            .Select(m => new object[] { $"{m.DeclaringType!.Name}.{m.Name}" });
+
+    [Fact]
+    public void TheLibraryHasKernels() => Assert.True(AllKernels().Count() >= 8);
+
+    [Theory, MemberData(nameof(AllKernels))]
+    public void CompilesToPtxForSm80(string kernel)
+    {
+        using Context context = Context.Create(b => b.Optimize(OptimizationLevel.O2).EnableAlgorithms());
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, null!);
+        var compiled = (PTXCompiledKernel)backend.Compile(EntryPoint(kernel), default);
+        Assert.Contains(".entry", compiled.PTXAssembly);
+    }
+
+    [Theory, MemberData(nameof(AllKernels))]
+    public void CompilesToOpenClForAmdWithoutGenericPointers(string kernel)
+    {
+        using Context context = Context.Create(b => b.Optimize(OptimizationLevel.O2).EnableAlgorithms());
+        using var backend = new CLBackend(context, AmdGpuCapabilities(), CLDeviceVendor.AMD, CLCVersion.CL20);
+        var compiled = (CLCompiledKernel)backend.Compile(EntryPoint(kernel), default);
+        Assert.Contains("kernel void", compiled.Source);
+        // PoCL (the CI's OpenCL) has no generic address space; see PoclCompatibility.
+        Assert.DoesNotContain("__generic", compiled.Source);
+    }
+
+    /// <summary>
+    /// An OpenCL 2.0 AMD GPU: float64 and the generic address space, no fp16, no subgroups.
+    /// (The constructor's parameters are generated from ILGPU's capability list, so they are
+    /// matched by name rather than position.)
+    /// </summary>
+    private static CLCapabilityContext AmdGpuCapabilities()
+    {
+        ConstructorInfo ctor = typeof(CLCapabilityContext).GetConstructors()
+            .Single(c => c.GetParameters().All(p => p.ParameterType == typeof(bool)));
+        object[] args = ctor.GetParameters()
+            .Select(p => (object)(p.Name!.Contains("generic", StringComparison.OrdinalIgnoreCase)
+                                  || p.Name.Contains("float64", StringComparison.OrdinalIgnoreCase)))
+            .ToArray();
+        return (CLCapabilityContext)ctor.Invoke(args);
+    }
+
+    private static EntryPointDescription EntryPoint(string kernel)
+    {
+        string[] parts = kernel.Split('.');
+        MethodInfo method = typeof(ComputeDevice).Assembly.GetTypes().Single(t => t.Name == parts[0])
+            .GetMethod(parts[1], BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!;
+        return method.GetCustomAttribute<KernelAttribute>()!.ExplicitlyGrouped
+            ? EntryPointDescription.FromExplicitlyGroupedKernel(method)
+            : EntryPointDescription.FromImplicitlyGroupedKernel(method);
+    }
+}
