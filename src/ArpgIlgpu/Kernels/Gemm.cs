@@ -58,25 +58,129 @@ internal static class GemmKernels
         long at = (long)m * s.N + n;
         y[at] = s.Accumulate != 0 ? y[at] + value : value;
     }
+
+    /// <summary>Output tile of one group of the tiled GEMM: 64 x 64, 16 x 16 threads of 4 x 4 outputs.</summary>
+    public const int Tile = 64;
+    /// <summary>Threads per side of a tiled-GEMM group.</summary>
+    public const int TileThreads = 16;
+    /// <summary>The K-slice staged in shared memory per iteration.</summary>
+    public const int TileK = 16;
+
+    /// <summary>
+    /// Tiled GEMM for GPUs and PoCL, y[M,N] (+)= x[M,K] w[N,K]^T. A group of 16 x 16 threads owns a
+    /// 64 x 64 output tile; per 16-wide slice of K it stages x[64 rows, 16] and w[64 rows, 16] in
+    /// shared memory (k-major, so the inner loop reads consecutive m and n), then each thread adds
+    /// the outer product of its 4 x's and 4 w's to 16 register accumulators. Each element loaded
+    /// from global memory is reused 64 times.
+    /// </summary>
+    [Kernel(ExplicitlyGrouped = true)]
+    public static void Tiled(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, GemmShape s)
+    {
+        ArrayView<float> xs = SharedMemory.Allocate<float>(TileK * Tile); // [k][m]
+        ArrayView<float> ws = SharedMemory.Allocate<float>(TileK * Tile); // [k][n]
+        int tx = Group.IdxX, ty = Group.IdxY, thread = ty * TileThreads + tx;
+        int m0 = Grid.IdxY * Tile, n0 = Grid.IdxX * Tile;
+        float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+        float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+        for (int k0 = 0; k0 < s.K; k0 += TileK)
+        {
+            // 256 threads stage 64 x 16 elements of each operand, 4 each; zeros past the edges
+            for (int r = 0; r < 4; r++)
+            {
+                int e = thread + r * TileThreads * TileThreads;
+                int row = e / TileK, kk = e % TileK, gk = k0 + kk;
+                int gm = m0 + row, gn = n0 + row;
+                xs[kk * Tile + row] = gm < s.M && gk < s.K ? x[(long)gm * s.K + gk] : 0f;
+                ws[kk * Tile + row] = gn < s.N && gk < s.K ? w[(long)gn * s.K + gk] : 0f;
+            }
+            Group.Barrier();
+            for (int kk = 0; kk < TileK; kk++)
+            {
+                int xa = kk * Tile + ty * 4, wa = kk * Tile + tx * 4;
+                float a0 = xs[xa], a1 = xs[xa + 1], a2 = xs[xa + 2], a3 = xs[xa + 3];
+                float b0 = ws[wa], b1 = ws[wa + 1], b2 = ws[wa + 2], b3 = ws[wa + 3];
+                c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+                c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+                c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+                c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+            }
+            Group.Barrier();
+        }
+        int m = m0 + ty * 4, n = n0 + tx * 4;
+        StoreRow(y, s, m, n, c00, c01, c02, c03);
+        StoreRow(y, s, m + 1, n, c10, c11, c12, c13);
+        StoreRow(y, s, m + 2, n, c20, c21, c22, c23);
+        StoreRow(y, s, m + 3, n, c30, c31, c32, c33);
+    }
+
+    private static void StoreRow(ArrayView<float> y, GemmShape s, int m, int n, float v0, float v1, float v2, float v3)
+    {
+        if (m >= s.M)
+            return;
+        if (n < s.N) Store(y, s, m, n, v0);
+        if (n + 1 < s.N) Store(y, s, m, n + 1, v1);
+        if (n + 2 < s.N) Store(y, s, m, n + 2, v2);
+        if (n + 3 < s.N) Store(y, s, m, n + 3, v3);
+    }
 }
 
 public sealed partial class Ops
 {
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>? gemmRowBlocked;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>? gemmTiled;
 
-    /// <summary>y[M,N] = x[M,K] w[N,K]^T, or y += x w^T when <paramref name="accumulate"/>.</summary>
+    /// <summary>
+    /// Rows of x from which the tiled kernel wins on PoCL (measured: at M = 128 it ran at 8.1
+    /// GFLOP/s against 5.3 for the row-blocked one; at M = 16, 2.3 against 4.2).
+    /// </summary>
+    private const int TiledFromRows = 64;
+
+    /// <summary>
+    /// y[M,N] = x[M,K] w[N,K]^T, or y += x w^T when <paramref name="accumulate"/>. Small M (decoding)
+    /// and the CPU accelerator use the row-blocked kernel; large M on GPUs and PoCL the tiled one.
+    /// </summary>
     public void Gemm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
         bool accumulate = false)
     {
-        Require(x, (long)m * k, "Gemm x");
-        Require(w, (long)n * k, "Gemm w");
-        Require(y, (long)m * n, "Gemm y");
-        if (m == 0 || n == 0)
+        if (!device.PrefersBarrierFreeKernels && m >= TiledFromRows)
+            GemmTiled(x, w, y, m, n, k, accumulate);
+        else
+            GemmRowBlocked(x, w, y, m, n, k, accumulate);
+    }
+
+    /// <summary>The row-blocked (barrier-free) GEMM; also the reference for the tiled one.</summary>
+    internal void GemmRowBlocked(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
+        bool accumulate = false)
+    {
+        if (!CheckGemm(x, w, y, m, n, k))
             return;
         var shape = new GemmShape(m, n, k, accumulate ? 1 : 0);
         gemmRowBlocked ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, GemmShape>(GemmKernels.RowBlocked);
         int rowBlocks = (m + GemmKernels.RowBlock - 1) / GemmKernels.RowBlock;
         gemmRowBlocked(checked(rowBlocks * n), x, w, y, shape);
+    }
+
+    /// <summary>Checks the views against the shape; false when there is nothing to compute.</summary>
+    private static bool CheckGemm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k)
+    {
+        Require(x, (long)m * k, "Gemm x");
+        Require(w, (long)n * k, "Gemm w");
+        Require(y, (long)m * n, "Gemm y");
+        return m > 0 && n > 0;
+    }
+
+    /// <summary>The tiled shared-memory GEMM (needs groups of 16 x 16 threads: GPUs and PoCL).</summary>
+    internal void GemmTiled(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
+        bool accumulate = false)
+    {
+        if (!CheckGemm(x, w, y, m, n, k))
+            return;
+        gemmTiled ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(
+            GemmKernels.Tiled);
+        int t = GemmKernels.Tile;
+        var config = new KernelConfig(new Index2D((n + t - 1) / t, (m + t - 1) / t),
+            new Index2D(GemmKernels.TileThreads, GemmKernels.TileThreads));
+        gemmTiled(config, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
     }
 }
