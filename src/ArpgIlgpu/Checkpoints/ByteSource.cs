@@ -52,18 +52,18 @@ internal abstract class ByteSource : IDisposable
         if (stream.Length == 0)
         {
             stream.Dispose();
-            return new InMemory([], path); // an empty file cannot be mapped; the readers reject it
+            return new InMemory(ReadOnlyMemory<byte>.Empty, path); // an empty file cannot be mapped; the readers reject it
         }
         return new MappedFile(stream, path);
     }
 
-    /// <summary>Reads from an array in memory.</summary>
-    public static ByteSource FromArray(byte[] bytes, string displayName) => new InMemory(bytes, displayName);
+    /// <summary>Reads from bytes in memory.</summary>
+    public static ByteSource FromMemory(ReadOnlyMemory<byte> bytes, string displayName) => new InMemory(bytes, displayName);
 
-    private sealed class InMemory(byte[] bytes, string displayName) : ByteSource(displayName)
+    private sealed class InMemory(ReadOnlyMemory<byte> bytes, string displayName) : ByteSource(displayName)
     {
         public override long Length => bytes.Length;
-        protected override ReadOnlySpan<byte> SpanUnchecked(long offset, int length) => bytes.AsSpan((int)offset, length);
+        protected override ReadOnlySpan<byte> SpanUnchecked(long offset, int length) => bytes.Span.Slice((int)offset, length);
         public override void Dispose() { }
     }
 

@@ -66,7 +66,7 @@ internal static class SafeTensorsReader
                     ranges.Add((begin, end, info.Name));
             }
             RefuseOverlaps(source, ranges);
-            return new CheckpointIndex(tensors, "safetensors file", metadata);
+            return new CheckpointIndex(tensors, "safetensors", "top level", metadata);
         }
     }
 

@@ -23,6 +23,7 @@ public sealed class StateDict : IDisposable
         {
             CheckpointIndex index = ReadIndex(source);
             FoundAt = index.FoundAt;
+            Format = index.Format;
             Metadata = index.Metadata;
             var names = new List<string>(index.Tensors.Count);
             _tensors = new Dictionary<string, StoredTensor>(index.Tensors.Count, StringComparer.Ordinal);
@@ -45,8 +46,11 @@ public sealed class StateDict : IDisposable
     /// <summary>Opens a checkpoint file (.pt or .safetensors; the content decides).</summary>
     public static StateDict Open(string path) => new(ByteSource.Map(path));
 
-    /// <summary>Opens a checkpoint held in memory; <paramref name="displayName"/> names it in messages.</summary>
-    public static StateDict Open(byte[] bytes, string displayName) => new(ByteSource.FromArray(bytes, displayName));
+    /// <summary>
+    /// Opens a checkpoint held in memory; <paramref name="displayName"/> names it in messages. The
+    /// bytes must not change while the state dict is in use.
+    /// </summary>
+    public static StateDict Open(ReadOnlyMemory<byte> bytes, string displayName) => new(ByteSource.FromMemory(bytes, displayName));
 
     /// <summary>The file as it was named when opened.</summary>
     public string Path => _source.DisplayName;
@@ -54,7 +58,10 @@ public sealed class StateDict : IDisposable
     /// <summary>The tensor names in file order, without the "module." and "_orig_mod." prefixes.</summary>
     public IReadOnlyList<string> Names { get; }
 
-    /// <summary>Where the state dict was found, for messages: "key 'model'", "top level", "safetensors file".</summary>
+    /// <summary>The file format, for messages: "torch.save (zip)" or "safetensors".</summary>
+    public string Format { get; }
+
+    /// <summary>Where in the file the state dict was found: "key 'model'", "key 'state_dict'", "top level".</summary>
     public string FoundAt { get; }
 
     /// <summary>The string metadata of a safetensors file (empty for .pt files).</summary>
@@ -101,18 +108,21 @@ public sealed class StateDict : IDisposable
         throw source.Error(source.Length == 0 ? "the file is empty" : "neither a PyTorch (zip) checkpoint nor a safetensors file");
     }
 
+    // Finds where the wrapper prefixes end first and cuts once, so a hostile name made of thousands of
+    // prefixes costs linear time.
     private static string StripWrapperPrefixes(string name)
     {
+        int start = 0;
         for (bool stripped = true; stripped;)
         {
             stripped = false;
             foreach (string prefix in WrapperPrefixes)
-                if (name.StartsWith(prefix, StringComparison.Ordinal) && name.Length > prefix.Length)
+                if (name.Length - start > prefix.Length && name.AsSpan(start).StartsWith(prefix, StringComparison.Ordinal))
                 {
-                    name = name[prefix.Length..];
+                    start += prefix.Length;
                     stripped = true;
                 }
         }
-        return name;
+        return name[start..];
     }
 }

@@ -58,13 +58,17 @@ internal sealed record StoredTensor(TensorInfo Info, long Offset, long[] Strides
         if (IsContiguous)
             return source.Span(Offset, byteCount, $"tensor '{Info.Name}'");
 
-        var gathered = new byte[byteCount];
         int[] shape = Info.Shape;
+        long lastElement = 0;
+        for (int d = 0; d < shape.Length; d++)
+            lastElement += (shape[d] - 1) * Strides[d];
+        ReadOnlySpan<byte> storage = source.Span(Offset, (lastElement + 1) * size, $"tensor '{Info.Name}'");
+        var gathered = new byte[byteCount];
         var index = new int[shape.Length];
         long element = 0; // storage element of the current index, relative to Offset
         for (long i = 0; i < Info.ElementCount; i++)
         {
-            source.Span(Offset + element * size, size, $"tensor '{Info.Name}'").CopyTo(gathered.AsSpan((int)(i * size), size));
+            storage.Slice((int)(element * size), size).CopyTo(gathered.AsSpan((int)(i * size), size));
             // advance the multi-index like an odometer, last dimension fastest
             for (int d = shape.Length - 1; d >= 0; d--)
             {

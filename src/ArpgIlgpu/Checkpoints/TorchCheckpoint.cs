@@ -40,7 +40,7 @@ internal static class TorchCheckpoint
         foreach (var (key, value) in stateDict.Items)
             if (key is string name && value is TorchTensor tensor)
                 tensors.Add(Locate(source, zip, root, name, tensor, bigEndian));
-        return new CheckpointIndex(tensors, foundAt, new Dictionary<string, string>());
+        return new CheckpointIndex(tensors, "torch.save (zip)", foundAt, new Dictionary<string, string>());
     }
 
     // The archive's single top-level folder (torch names it after the file) holds data.pkl.

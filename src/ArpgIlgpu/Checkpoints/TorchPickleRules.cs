@@ -154,9 +154,14 @@ internal static class TorchPickleRules
                 throw new FormatException($"tensor shape {TensorInfo.FormatShape(shape)} is too large");
             else
                 elements *= dim;
-        if (!empty && lastElement >= storage.ElementCount)
+        // A view with more elements than its storage repeats elements (an expand()ed, stride-0 tensor):
+        // refused, because reading it would allocate far more than the file holds.
+        if (elements > storage.ElementCount)
+            throw new FormatException($"tensor of shape {TensorInfo.FormatShape(shape)} has more elements than its storage " +
+                                      $"'{storage.Key}' ({storage.ElementCount}): expanded (stride-0) views are not read; save tensor.contiguous()");
+        if (offset > storage.ElementCount || (!empty && lastElement >= storage.ElementCount))
             throw new FormatException($"tensor of shape {TensorInfo.FormatShape(shape)} at offset {offset} " +
-                                      $"needs {lastElement + 1} elements but storage '{storage.Key}' holds {storage.ElementCount}");
+                                      $"needs {(empty ? offset : lastElement + 1)} elements but storage '{storage.Key}' holds {storage.ElementCount}");
         return new TorchTensor(storage, offset, shape, stride);
     }
 

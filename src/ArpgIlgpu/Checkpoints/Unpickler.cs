@@ -12,9 +12,12 @@ namespace ArpgIlgpu.Checkpoints;
 ///
 /// Why it is safe to run on hostile bytes: the machine is a loop over the input with no recursion;
 /// each opcode reads a length-checked operand and pushes at most one value, so the stack, the mark
-/// stack and the memo hold at most one entry per input byte, and the total work and allocation are
-/// linear in the pickle's length (the largest per-byte cost is one small object per 1-byte opcode).
-/// Dicts only hash string keys, so cyclic structures (a list appended to itself) cost nothing.
+/// stack and the memo grow by at most one entry per input byte, and each is capped besides (far
+/// above what a real checkpoint needs). The one way to do more work than the input is long is to
+/// call an allow-listed function again and again on a memoized argument (OrderedDict on a long list
+/// of pairs, say), so every call is charged for the size of its arguments against a budget
+/// proportional to the pickle's length. Dicts only hash string keys, so cyclic structures (a list
+/// appended to itself) cost nothing.
 /// </summary>
 internal sealed class Unpickler
 {
@@ -27,6 +30,10 @@ internal sealed class Unpickler
     private readonly List<int> _marks = [];
     private readonly Dictionary<long, object?> _memo = [];
     private int _at;
+    private long _callBudget;
+
+    // A state dict's pickle nests a few levels deep and memoizes about ten values per tensor.
+    private const int MaxStack = 1 << 20, MaxMarks = 1 << 16, MaxMemo = 1 << 22;
 
     /// <summary>Prepares to unpickle <paramref name="pickle"/>, named <paramref name="part"/> inside <paramref name="file"/>.</summary>
     public Unpickler(byte[] pickle, string file, string part)
@@ -34,6 +41,7 @@ internal sealed class Unpickler
         _pickle = pickle;
         _file = file;
         _part = part;
+        _callBudget = 4L * pickle.Length + 4096;
     }
 
     /// <summary>Runs the pickle to its STOP opcode and returns the value it built.</summary>
@@ -64,7 +72,7 @@ internal sealed class Unpickler
             // framing and structure
             case 0x80: ReadByte(); break;                                // PROTO n
             case 0x95: Take(ReadLength(8)); break;                       // FRAME: a hint for buffered readers
-            case (byte)'(': _marks.Add(_stack.Count); break;             // MARK
+            case (byte)'(': Mark(); break;                               // MARK
             case (byte)'0': Pop(); break;                                // POP
             case (byte)'1': PopMark(); break;                            // POP_MARK
             case (byte)'2': Push(Peek()); break;                         // DUP
@@ -113,10 +121,10 @@ internal sealed class Unpickler
             case (byte)'u': SetItems(PopMark()); break;                  // SETITEMS
 
             // memo
-            case (byte)'q': _memo[ReadByte()] = Peek(); break;           // BINPUT
-            case (byte)'r': _memo[ReadLength(4)] = Peek(); break;        // LONG_BINPUT
-            case 0x94: _memo[_memo.Count] = Peek(); break;               // MEMOIZE
-            case (byte)'p': _memo[ParseMemoLine()] = Peek(); break;      // PUT (text)
+            case (byte)'q': Memoize(ReadByte()); break;                  // BINPUT
+            case (byte)'r': Memoize(ReadLength(4)); break;               // LONG_BINPUT
+            case 0x94: Memoize(_memo.Count); break;                      // MEMOIZE
+            case (byte)'p': Memoize(ParseMemoLine()); break;             // PUT (text)
             case (byte)'h': Push(MemoGet(ReadByte())); break;            // BINGET
             case (byte)'j': Push(MemoGet(ReadLength(4))); break;         // LONG_BINGET
             case (byte)'g': Push(MemoGet(ParseMemoLine())); break;       // GET (text)
@@ -147,6 +155,10 @@ internal sealed class Unpickler
         object? callable = Pop();
         if (args is not object?[] arguments)
             throw new FormatException($"REDUCE arguments are {TorchPickleRules.Describe(args)}, not a tuple");
+        foreach (object? argument in arguments)
+            _callBudget -= 1 + SizeOf(argument);
+        if (_callBudget < 0)
+            throw new FormatException("pickle calls functions on more data than its length can hold (a memo bomb?)");
         Push(TorchPickleRules.Call(callable, arguments));
     }
 
@@ -209,9 +221,39 @@ internal sealed class Unpickler
         return dict;
     }
 
+    // The work an allow-listed call may do on one argument: its length, for the values that have one.
+    private static long SizeOf(object? value) => value switch
+    {
+        string s => s.Length,
+        byte[] b => b.Length,
+        object?[] t => t.Length,
+        List<object?> l => l.Count,
+        PickleDict d => d.Items.Count,
+        _ => 0,
+    };
+
     // ---- the stacks ----
 
-    private void Push(object? value) => _stack.Add(value);
+    private void Push(object? value)
+    {
+        if (_stack.Count >= MaxStack)
+            throw new FormatException($"pickle stack exceeds {MaxStack} values");
+        _stack.Add(value);
+    }
+
+    private void Mark()
+    {
+        if (_marks.Count >= MaxMarks)
+            throw new FormatException($"pickle nests more than {MaxMarks} marks");
+        _marks.Add(_stack.Count);
+    }
+
+    private void Memoize(long index)
+    {
+        if (_memo.Count >= MaxMemo && !_memo.ContainsKey(index))
+            throw new FormatException($"pickle memoizes more than {MaxMemo} values");
+        _memo[index] = Peek();
+    }
 
     private object? Peek()
     {
@@ -246,8 +288,9 @@ internal sealed class Unpickler
 
     private object?[] PopFrom(int start)
     {
-        var items = _stack.GetRange(start, _stack.Count - start).ToArray();
-        _stack.RemoveRange(start, _stack.Count - start);
+        var items = new object?[_stack.Count - start];
+        _stack.CopyTo(start, items, 0, items.Length);
+        _stack.RemoveRange(start, items.Length);
         return items;
     }
 
