@@ -5,10 +5,11 @@ namespace ArpgIlgpu.Tests;
 /// <summary>
 /// One tensor for <see cref="TorchCheckpointBuilder"/>: a view (offset, shape, strides in elements)
 /// of a storage given as raw bytes of a torch storage class ("FloatStorage", "HalfStorage", ...).
-/// Tensors naming the same <see cref="StorageKey"/> share one storage entry.
+/// Tensors naming the same <see cref="StorageKey"/> share one storage entry. The persistent id states
+/// the storage's element count as Storage.Length / ElementSize unless <see cref="ClaimedElements"/> lies.
 /// </summary>
 public sealed record BuiltTensor(string Name, string StorageType, int ElementSize, byte[] Storage, long[] Shape,
-    long[]? Strides = null, long Offset = 0, string? StorageKey = null)
+    long[]? Strides = null, long Offset = 0, string? StorageKey = null, long? ClaimedElements = null)
 {
     /// <summary>A dense float32 tensor.</summary>
     public static BuiltTensor Float32(string name, float[] values, params long[] shape) =>
@@ -52,7 +53,7 @@ public sealed class TorchCheckpointBuilder
         {
             p.String(t.Name).Global("torch._utils", "_rebuild_tensor_v2").Mark();
             p.Mark().String("storage").Global("torch", t.StorageType).String(t.StorageKey ?? t.Name).String("cpu")
-                .Int(t.Storage.Length / t.ElementSize).Tuple().BinPersId();
+                .Int(t.ClaimedElements ?? t.Storage.Length / t.ElementSize).Tuple().BinPersId();
             p.Int(t.Offset).IntTuple(t.Shape).IntTuple(t.Strides ?? RowMajor(t.Shape)).Bool(false);
             p.Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce();
         }
