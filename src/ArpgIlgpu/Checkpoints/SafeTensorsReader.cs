@@ -97,6 +97,7 @@ internal static class SafeTensorsReader
         }
         if (!entry.TryGetProperty("data_offsets", out JsonElement offsets) || offsets.ValueKind != JsonValueKind.Array ||
             offsets.GetArrayLength() != 2 ||
+            offsets[0].ValueKind != JsonValueKind.Number || offsets[1].ValueKind != JsonValueKind.Number ||
             !offsets[0].TryGetInt64(out long begin) || !offsets[1].TryGetInt64(out long end) || begin < 0 || end < begin)
             throw source.Error(Where("\"data_offsets\" is not [begin, end] with 0 <= begin <= end"));
         if (end > dataLength)

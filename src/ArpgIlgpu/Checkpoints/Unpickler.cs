@@ -41,7 +41,9 @@ internal sealed class Unpickler
         _pickle = pickle;
         _file = file;
         _part = part;
-        _callBudget = pickle.Length + 4096; // a real state dict charges ~10 per tensor of ~100 pickle bytes
+        // torch pickles charge ~14 units per tensor record of ~100 bytes: a quarter of the length leaves
+        // ample room, and bounds a memo bomb's allocation to a few bytes per pickle byte
+        _callBudget = pickle.Length / 4 + 4096;
     }
 
     /// <summary>Runs the pickle to its STOP opcode and returns the value it built.</summary>
