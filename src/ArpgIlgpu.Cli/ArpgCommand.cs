@@ -9,6 +9,8 @@ internal static class ArpgCommand
     {
         var root = new RootCommand("ARPG image generation on ILGPU (CUDA, OpenCL, CPU)");
         root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(ConvertCommand.Create());
         return CommandRunner.Invoke(root, args);
     }
 }

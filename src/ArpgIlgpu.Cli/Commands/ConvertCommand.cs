@@ -1,0 +1,39 @@
+using ArpgIlgpu.Checkpoints;
+using System.CommandLine;
+
+namespace ArpgIlgpu.Cli;
+
+/// <summary>`arpg convert IN OUT.safetensors [--dtype float32|float16|keep]`: a checkpoint as safetensors.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var input = new Argument<string>("IN") { Description = "The checkpoint to read: .pt (torch.save) or .safetensors" };
+        var output = new Argument<string>("OUT") { Description = "The safetensors file to write (replaced atomically)" };
+        var dtype = new Option<string>("--dtype")
+        {
+            Description = "Floating-point tensors are written as float32 (the default: what the port computes in), " +
+                          "float16 (rounded to nearest even), or keep (as stored, e.g. bfloat16); integer tensors are kept",
+            DefaultValueFactory = _ => "float32",
+        };
+        dtype.AcceptOnlyFromAmong("float32", "float16", "keep");
+        var command = new Command("convert", "Convert a checkpoint (.pt or .safetensors) to a safetensors file");
+        command.Arguments.Add(input);
+        command.Arguments.Add(output);
+        command.Options.Add(dtype);
+        command.SetAction(parseResult =>
+        {
+            DType? floatType = parseResult.GetValue(dtype) switch
+            {
+                "float16" => DType.Float16,
+                "keep" => null,
+                _ => DType.Float32,
+            };
+            string outputPath = parseResult.GetValue(output)!;
+            var written = CheckpointConverter.ToSafeTensors(parseResult.GetValue(input)!, outputPath, floatType);
+            Console.Error.WriteLine($"wrote {outputPath}: {written.Count} tensors, {written.Sum(t => t.ByteCount):N0} bytes of data");
+            return CommandRunner.Ok;
+        });
+        return command;
+    }
+}
