@@ -1,0 +1,212 @@
+using ArpgIlgpu.Checkpoints;
+using ArpgIlgpu.Kernels;
+using ArpgIlgpu.Runtime;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ArpgIlgpu.Models;
+
+/// <summary>
+/// ARPG's two-pass decoder (Li et al., ICLR 2026), the port of the official <c>Transformer</c>.
+/// <list type="number">
+/// <item>Pass 1 (<see cref="Append"/>): the tokens known so far run through Layers/2
+/// self-attention blocks against their own KV caches; one RMSNorm and one key/value projection
+/// turn the result into a single shared key/value set, appended to the shared cache.</item>
+/// <item>Pass 2 (<see cref="Predict"/>): queries that carry no content (the [MASK] embedding)
+/// but know the position they must predict (RoPE of the target: "target-aware") run through
+/// Layers/2 cross-attention blocks that read the shared cache; they never see each other. So any
+/// set of positions can be predicted at once, in any order.</item>
+/// </list>
+/// Every block is pre-norm: x += Attention(RMSNorm(x)); x += SwiGLU(RMSNorm(x)).
+/// </summary>
+public sealed class ArpgTransformer : IDisposable
+{
+    private readonly ComputeDevice device;
+    private readonly ArpgWeights w;
+    private readonly Tensor<float> ropeCos, ropeSin;
+    private readonly int pairs;
+
+    private ArpgTransformer(ComputeDevice device, ArpgConfig config, ArpgWeights weights)
+    {
+        this.device = device;
+        Config = config;
+        w = weights;
+        var rope = RotaryTable.Create(config.GridSize, config.HeadDim, config.RopeBase);
+        ropeCos = Tensor<float>.FromArray(device, rope.Cos, rope.Slots, rope.Pairs);
+        ropeSin = Tensor<float>.FromArray(device, rope.Sin, rope.Slots, rope.Pairs);
+        pairs = rope.Pairs;
+    }
+
+    /// <summary>The device the weights live on.</summary>
+    public ComputeDevice Device => device;
+
+    /// <summary>The hyper-parameters.</summary>
+    public ArpgConfig Config { get; }
+
+    /// <summary>Bytes of the weights on the device.</summary>
+    public long WeightBytes => w.Bytes;
+
+    /// <summary>
+    /// When set, receives a copy of each block's output as it is computed: "self{i}"
+    /// [rows, n, dim] after pass-1 block i and "cross{i}" [rows, m, dim] after pass-2 block i.
+    /// For tests against the official activations and for readers who want to look inside;
+    /// it synchronises the device, so leave it null for speed.
+    /// </summary>
+    public Action<string, float[]>? Trace { get; set; }
+
+    /// <summary>Loads the weights from a state dict, checking every shape against the config.</summary>
+    public static ArpgTransformer Load(ComputeDevice device, ArpgConfig config, StateDict stateDict) =>
+        new(device, config, ArpgWeights.Load(device, config, stateDict));
+
+    /// <summary>A randomly initialised model of the config's shape (benchmarks, demos).</summary>
+    public static ArpgTransformer CreateRandom(ComputeDevice device, ArpgConfig config, int seed) =>
+        new(device, config, ArpgWeights.CreateRandom(device, config, seed));
+
+    /// <summary>
+    /// Allocates caches and activations for <paramref name="rows"/> sequences that feed at most
+    /// <paramref name="maxInputs"/> tokens and ask at most <paramref name="maxQueries"/> queries per call.
+    /// </summary>
+    public DecodeState CreateState(int rows, int maxInputs, int maxQueries) =>
+        new(device, Config, rows, maxInputs, maxQueries);
+
+    /// <summary>
+    /// Pass 1: feeds the inputs set by <see cref="DecodeState.SetInputs"/> (n per row) through the
+    /// self-attention layers and appends their keys and values to every cache.
+    /// <paramref name="mask"/> None: the new tokens see the whole cache and each other (generation);
+    /// Causal: token t sees the cache and new tokens 0..t (teacher-forced scoring, prefill).
+    /// </summary>
+    public void Append(DecodeState s, AttentionMask mask)
+    {
+        Ops ops = device.Ops;
+        int n = s.InputCount, rows = s.Rows * n, d = Config.Dim, start = s.Length;
+        ArrayView<float> x = s.X.Slice(0, (long)rows * d);
+        ArrayView<int> slots = s.InputSlots.Slice(0, s.InputSlotPeriod);
+        var shape = new AttentionShape(s.Rows, n, Config.Heads, Config.HeadDim, s.Capacity, start + n, mask, start);
+
+        // x = embeddings of the new tokens: [rows, d]
+        ops.Embedding(s.InputIds.View, w.Embeddings.View, x, rows, d);
+
+        for (int i = 0; i < w.SelfLayers.Length; i++)
+        {
+            BlockWeights layer = w.SelfLayers[i];
+            ArrayView<float> h = s.Normed.Slice(0, (long)rows * d);
+            // q, k, v = RMSNorm(x) W^T, rotated by each token's own position
+            ops.RmsNorm(x, layer.AttnNorm.View, Config.NormEps, h, rows, d);
+            ArrayView<float> q = Project(h, layer.ToQ, s.Q, rows);
+            ArrayView<float> k = Project(h, layer.ToK!, s.K, rows);
+            ArrayView<float> v = Project(h, layer.ToV!, s.V, rows);
+            ops.Rope(q, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, s.InputSlotPeriod);
+            ops.Rope(k, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, s.InputSlotPeriod);
+            // the layer's cache gains positions start .. start+n-1; attend over all of it
+            AppendToCache(s, k, v, s.SelfK[i], s.SelfV[i], n);
+            ArrayView<float> attended = s.Attended.Slice(0, (long)rows * d);
+            ops.Attention(q, s.SelfK[i].View, s.SelfV[i].View, attended, shape);
+            // x += attended W_proj^T, then x += SwiGLU(RMSNorm(x))
+            ops.Gemm(attended, layer.Proj.View, x, rows, d, d, accumulate: true);
+            FeedForward(s, layer, x, rows);
+            TraceRows($"self{i}", x);
+        }
+
+        // The shared key/value set of pass 2: k = RMSNorm(x) W_k^T rotated by the token's
+        // position, v = RMSNorm(x) W_v^T; appended to the one cache every cross layer reads.
+        ArrayView<float> normed = s.Normed.Slice(0, (long)rows * d);
+        ops.RmsNorm(x, w.SharedNorm.View, Config.NormEps, normed, rows, d);
+        ArrayView<float> sharedK = Project(normed, w.SharedToK, s.K, rows);
+        ArrayView<float> sharedV = Project(normed, w.SharedToV, s.V, rows);
+        ops.Rope(sharedK, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, s.InputSlotPeriod);
+        AppendToCache(s, sharedK, sharedV, s.SharedK, s.SharedV, n);
+        s.Length = start + n;
+    }
+
+    /// <summary>
+    /// Pass 2: the queries set by <see cref="DecodeState.SetQueries"/> (m per row, [MASK]
+    /// embeddings rotated by their target positions) attend to the shared cache through the
+    /// cross-attention layers; returns the logits [rows, m, vocab] (<see cref="DecodeState.Logits"/>).
+    /// <paramref name="mask"/> None: every query sees the whole cache (generation); Causal: query t
+    /// sees cache positions 0..t (teacher-forced scoring).
+    /// </summary>
+    public ArrayView<float> Predict(DecodeState s, AttentionMask mask)
+    {
+        Ops ops = device.Ops;
+        int m = s.QueryCount, rows = s.Rows * m, d = Config.Dim;
+        ArrayView<float> x = s.Queries.Slice(0, (long)rows * d);
+        ArrayView<int> slots = s.QuerySlots.Slice(0, s.QuerySlotPeriod);
+        var shape = new AttentionShape(s.Rows, m, Config.Heads, Config.HeadDim, s.Capacity, s.Length, mask, 0);
+
+        // every query starts as the [MASK] embedding: [rows, d]
+        ops.Embedding(s.MaskIds.View, w.Embeddings.View, x, rows, d);
+
+        for (int i = 0; i < w.CrossLayers.Length; i++)
+        {
+            BlockWeights layer = w.CrossLayers[i];
+            ArrayView<float> h = s.Normed.Slice(0, (long)rows * d);
+            // q = RMSNorm(x) W_q^T rotated by the position to predict (target-aware)
+            ops.RmsNorm(x, layer.AttnNorm.View, Config.NormEps, h, rows, d);
+            ArrayView<float> q = Project(h, layer.ToQ, s.Q, rows);
+            ops.Rope(q, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, s.QuerySlotPeriod);
+            // attend to the shared keys and values; x += attended W_proj^T; x += SwiGLU(RMSNorm(x))
+            ArrayView<float> attended = s.Attended.Slice(0, (long)rows * d);
+            ops.Attention(q, s.SharedK.View, s.SharedV.View, attended, shape);
+            ops.Gemm(attended, layer.Proj.View, x, rows, d, d, accumulate: true);
+            FeedForward(s, layer, x, rows);
+            TraceRows($"cross{i}", x);
+        }
+
+        // logits = RMSNorm(x) W_head^T: [rows, vocab]
+        ArrayView<float> normed = s.Normed.Slice(0, (long)rows * d);
+        ops.RmsNorm(x, w.Norm.View, Config.NormEps, normed, rows, d);
+        ArrayView<float> logits = s.Logits.Slice(0, (long)rows * Config.VocabSize);
+        ops.Gemm(normed, w.Head.View, logits, rows, Config.VocabSize, d);
+        return logits;
+    }
+
+    /// <summary>x += w2(silu(w1 h) * w3 h) with h = RMSNorm(x): the SwiGLU feed-forward. x: [rows, dim].</summary>
+    private void FeedForward(DecodeState s, BlockWeights layer, ArrayView<float> x, int rows)
+    {
+        Ops ops = device.Ops;
+        int d = Config.Dim, hidden = Config.FfnHidden;
+        ArrayView<float> h = s.Normed.Slice(0, (long)rows * d);
+        ArrayView<float> gate = s.Gate.Slice(0, (long)rows * hidden);
+        ArrayView<float> up = s.Up.Slice(0, (long)rows * hidden);
+        ops.RmsNorm(x, layer.FfnNorm.View, Config.NormEps, h, rows, d);
+        ops.Gemm(h, layer.W1.View, gate, rows, hidden, d);
+        ops.Gemm(h, layer.W3.View, up, rows, hidden, d);
+        ops.SiluMulInPlace(gate, up);
+        ops.Gemm(gate, layer.W2.View, x, rows, d, hidden, accumulate: true);
+    }
+
+    /// <summary>y = h W^T into the front of a scratch tensor. h: [rows, dim] -> [rows, dim].</summary>
+    private ArrayView<float> Project(ArrayView<float> h, Tensor<float> weight, Tensor<float> scratch, int rows)
+    {
+        ArrayView<float> y = scratch.Slice(0, (long)rows * Config.Dim);
+        device.Ops.Gemm(h, weight.View, y, rows, Config.Dim, Config.Dim);
+        return y;
+    }
+
+    /// <summary>Copies k, v: [Rows, n, dim] into caches [Rows, Capacity, dim] at positions Length .. Length+n-1.</summary>
+    private void AppendToCache(DecodeState s, ArrayView<float> k, ArrayView<float> v,
+        Tensor<float> kCache, Tensor<float> vCache, int n)
+    {
+        int d = Config.Dim;
+        long at = (long)s.Length * d, rest = kCache.Length - at;
+        device.Ops.CopyRows(k, n * d, kCache.Slice(at, rest), s.Capacity * d, s.Rows, n * d);
+        device.Ops.CopyRows(v, n * d, vCache.Slice(at, rest), s.Capacity * d, s.Rows, n * d);
+    }
+
+    private void TraceRows(string name, ArrayView<float> x)
+    {
+        if (Trace is null)
+            return;
+        var copy = new float[x.Length];
+        x.CopyToCPU(copy);
+        Trace(name, copy);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        w.Dispose();
+        ropeCos.Dispose();
+        ropeSin.Dispose();
+    }
+}

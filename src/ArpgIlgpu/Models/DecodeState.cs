@@ -1,0 +1,152 @@
+using ArpgIlgpu.Runtime;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ArpgIlgpu.Models;
+
+/// <summary>
+/// Everything one generation (or scoring) run keeps on the device, allocated once up front
+/// (STYLE.md: nothing is allocated inside the step loop): the KV caches, the activations of the
+/// largest step, and the small integer inputs (token ids, RoPE slots) the host writes per step.
+/// </summary>
+/// <remarks>
+/// Caches: one key/value pair per pass-1 (self-attention) layer, plus the single shared pair that
+/// pass 1 ends with and every pass-2 (cross-attention) layer reads. Each is [Rows, Capacity, dim]
+/// with Capacity = L + 1 positions (the class token and every image token).
+/// </remarks>
+public sealed class DecodeState : IDisposable
+{
+    private readonly List<IDisposable> owned = [];
+
+    internal DecodeState(ComputeDevice device, ArpgConfig config, int rows, int maxInputs, int maxQueries)
+    {
+        Rows = rows;
+        Capacity = config.BlockSize + config.ClsTokenNum;
+        MaxInputs = maxInputs;
+        MaxQueries = maxQueries;
+        int d = config.Dim;
+        int inRows = rows * maxInputs, qRows = rows * maxQueries, widest = Math.Max(inRows, qRows);
+
+        long allocated = 0;
+        T Own<T>(T t) where T : IDisposable
+        {
+            owned.Add(t);
+            return t;
+        }
+        Tensor<float> F(params int[] shape)
+        {
+            var t = Own(new Tensor<float>(device, shape));
+            allocated += t.Bytes;
+            return t;
+        }
+        Tensor<int> I(params int[] shape)
+        {
+            var t = Own(new Tensor<int>(device, shape));
+            allocated += t.Bytes;
+            return t;
+        }
+
+        SelfK = Enumerable.Range(0, config.Layers / 2).Select(_ => F(rows, Capacity, d)).ToArray();
+        SelfV = Enumerable.Range(0, config.Layers / 2).Select(_ => F(rows, Capacity, d)).ToArray();
+        SharedK = F(rows, Capacity, d);
+        SharedV = F(rows, Capacity, d);
+        KvCacheBytes = SelfK.Concat(SelfV).Append(SharedK).Append(SharedV).Sum(t => t.Bytes);
+
+        X = F(inRows, d);
+        Queries = F(qRows, d);
+        Normed = F(widest, d);
+        Q = F(widest, d);
+        K = F(inRows, d);
+        V = F(inRows, d);
+        Attended = F(widest, d);
+        Gate = F(widest, config.FfnHidden);
+        Up = F(widest, config.FfnHidden);
+        Logits = F(qRows, config.VocabSize);
+        InputIds = I(inRows);
+        InputSlots = I(inRows);
+        QuerySlots = I(qRows);
+        MaskIds = I(qRows);
+        MaskIds.Upload(Enumerable.Repeat(config.MaskTokenId, qRows).ToArray());
+        ActivationBytes = allocated - KvCacheBytes;
+    }
+
+    /// <summary>Independent sequences (2B with classifier-free guidance).</summary>
+    public int Rows { get; }
+    /// <summary>Cache positions per row: the class token plus L image tokens.</summary>
+    public int Capacity { get; }
+    /// <summary>The most tokens one pass-1 call may feed per row.</summary>
+    public int MaxInputs { get; }
+    /// <summary>The most queries one pass-2 call may ask per row.</summary>
+    public int MaxQueries { get; }
+    /// <summary>Positions filled in every cache so far.</summary>
+    public int Length { get; internal set; }
+
+    /// <summary>Bytes of all KV caches.</summary>
+    public long KvCacheBytes { get; }
+    /// <summary>Bytes of the activations and step inputs.</summary>
+    public long ActivationBytes { get; }
+
+    internal Tensor<float>[] SelfK { get; }
+    internal Tensor<float>[] SelfV { get; }
+    internal Tensor<float> SharedK { get; }
+    internal Tensor<float> SharedV { get; }
+    internal Tensor<float> X { get; }
+    internal Tensor<float> Queries { get; }
+    internal Tensor<float> Normed { get; }
+    internal Tensor<float> Q { get; }
+    internal Tensor<float> K { get; }
+    internal Tensor<float> V { get; }
+    internal Tensor<float> Attended { get; }
+    internal Tensor<float> Gate { get; }
+    internal Tensor<float> Up { get; }
+    internal Tensor<int> InputIds { get; }
+    internal Tensor<int> InputSlots { get; }
+    internal Tensor<int> QuerySlots { get; }
+    internal Tensor<int> MaskIds { get; }
+
+    /// <summary>The logits of the last pass-2 call: [Rows, queries, vocab], row-major.</summary>
+    public Tensor<float> Logits { get; }
+
+    /// <summary>
+    /// Writes the tokens pass 1 will read next. ids: [Rows * n] (row-major [Rows, n]);
+    /// slots: RoPE slots, [n] shared by every row or [Rows * n] one per token.
+    /// </summary>
+    public void SetInputs(ReadOnlySpan<int> ids, ReadOnlySpan<int> slots)
+    {
+        int n = ids.Length / Rows;
+        if (ids.Length != Rows * n || n < 1 || n > MaxInputs)
+            throw new ArgumentException($"{ids.Length} input ids for {Rows} rows (at most {MaxInputs} each)");
+        if (slots.Length != n && slots.Length != ids.Length)
+            throw new ArgumentException($"{slots.Length} slots for {n} inputs per row");
+        if (Length + n > Capacity)
+            throw new InvalidOperationException($"the KV cache holds {Capacity} positions; {Length} + {n} requested");
+        InputCount = n;
+        InputSlotPeriod = slots.Length;
+        InputIds.Slice(0, ids.Length).CopyFromCPU(ids);
+        InputSlots.Slice(0, slots.Length).CopyFromCPU(slots);
+    }
+
+    /// <summary>Writes the RoPE slots of the next queries: [m] shared by every row, or [Rows * m].</summary>
+    public void SetQueries(int m, ReadOnlySpan<int> slots)
+    {
+        if (m < 1 || m > MaxQueries)
+            throw new ArgumentException($"{m} queries per row (at most {MaxQueries})");
+        if (slots.Length != m && slots.Length != Rows * m)
+            throw new ArgumentException($"{slots.Length} query slots for {m} queries per row");
+        QueryCount = m;
+        QuerySlotPeriod = slots.Length;
+        QuerySlots.Slice(0, slots.Length).CopyFromCPU(slots);
+    }
+
+    internal int InputCount { get; private set; }
+    internal int InputSlotPeriod { get; private set; }
+    internal int QueryCount { get; private set; }
+    internal int QuerySlotPeriod { get; private set; }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var t in owned)
+            t.Dispose();
+    }
+}

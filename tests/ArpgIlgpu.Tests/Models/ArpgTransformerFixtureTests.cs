@@ -1,0 +1,77 @@
+using ArpgIlgpu.Checkpoints;
+using ArpgIlgpu.Generation;
+using ArpgIlgpu.Kernels;
+using ArpgIlgpu.Models;
+using ArpgIlgpu.Runtime;
+using ILGPU.Runtime;
+using Xunit;
+
+namespace ArpgIlgpu.Tests.Models;
+
+/// <summary>
+/// The transformer against the official PyTorch code, step by step: the fixtures record, for a
+/// generation with a fixed order, every step's pass-1 inputs and raw logits and the layer outputs
+/// of the first two steps; and the teacher-forced (training) forward's logits and loss.
+/// Tolerance (fixtures README): |a - b| &lt;= 1e-3 + 1e-3 |b|.
+/// </summary>
+public class ArpgTransformerFixtureTests
+{
+    private const float Tol = 1e-3f;
+
+    public static IEnumerable<object[]> FixtureNames() => Fixtures.Names.Select(n => new object[] { n });
+
+    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames))]
+    public void EveryStepMatchesTheOfficialLogitsAndLayerOutputs(string backend, string fixture)
+    {
+        ComputeDevice device = TestDevices.Get(backend);
+        using var f = new FixtureSet(fixture);
+        using var weights = StateDict.Open(f.ArpgCheckpoint);
+        using var model = ArpgTransformer.Load(device, f.Arpg, weights);
+        int[] order = f.Ints("gen.order");
+        int images = f.Ints("gen.classes").Length, length = f.Arpg.BlockSize;
+        int[] counts = DecodingSchedule.TokensPerStep(length, f.Steps, f.SampleSchedule);
+        using DecodeState state = model.CreateState(2 * images, counts.Max(), counts.Max());
+
+        var traced = new Dictionary<string, float[]>();
+        int done = 0;
+        int[] keySlots = [0]; // step 0 feeds the class tokens, RoPE slot 0
+        for (int step = 0; step < counts.Length; step++)
+        {
+            model.Trace = step < 2 ? (name, x) => traced[name] = x : null;
+            // pass 1: the ids the official code fed at this step (class tokens, then the previous step's samples)
+            state.SetInputs(f.Ints($"gen.step{step}.input_ids"), keySlots);
+            model.Append(state, AttentionMask.None);
+            // pass 2: queries for the positions this step predicts
+            int[] querySlots = order.Skip(done).Take(counts[step]).Select(p => 1 + p).ToArray();
+            state.SetQueries(counts[step], querySlots);
+            var logits = new float[2 * images * counts[step] * f.Arpg.VocabSize];
+            model.Predict(state, AttentionMask.None).CopyToCPU(logits);
+
+            TestData.AssertClose(f.Floats($"gen.step{step}.logits_raw"), logits, Tol, Tol, $"step {step} logits");
+            if (step < 2)
+                for (int i = 0; i < f.Arpg.Layers / 2; i++)
+                {
+                    TestData.AssertClose(f.Floats($"gen.step{step}.self{i}"), traced[$"self{i}"], Tol, Tol, $"step {step} self{i}");
+                    TestData.AssertClose(f.Floats($"gen.step{step}.cross{i}"), traced[$"cross{i}"], Tol, Tol, $"step {step} cross{i}");
+                }
+            keySlots = querySlots;
+            done += counts[step];
+        }
+    }
+
+    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames))]
+    public void TeacherForcedScoringMatchesTheTrainingForward(string backend, string fixture)
+    {
+        ComputeDevice device = TestDevices.Get(backend);
+        using var f = new FixtureSet(fixture);
+        using var weights = StateDict.Open(f.ArpgCheckpoint);
+        using var model = ArpgTransformer.Load(device, f.Arpg, weights);
+
+        ScoreResult result = TeacherForcedScorer.Score(model, f.IntRows("score.tokens"), f.Ints("score.classes"),
+            f.IntRows("score.orders"));
+
+        TestData.AssertClose(f.Floats("score.logits"), result.Logits, Tol, Tol, "score.logits");
+        float expectedLoss = f.Floats("score.loss")[0];
+        Assert.InRange(result.CrossEntropy.Average(), expectedLoss - Tol * (1 + expectedLoss), expectedLoss + Tol * (1 + expectedLoss));
+    }
+}
