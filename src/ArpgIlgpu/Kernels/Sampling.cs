@@ -5,11 +5,16 @@ using ILGPU.Runtime;
 namespace ArpgIlgpu.Kernels;
 
 /// <summary>
-/// What a sampling kernel needs besides its buffers. The logits hold Batch * Queries rows of
-/// Vocab values, row b * Queries + q for image b and query q. The draw of that row is Philox under
-/// the key <see cref="Seed"/> at the counter (imageIndices[b], Step, positions[q], token stream).
+/// What the draw kernel needs besides its buffers (public only because ILGPU's CPU accelerator
+/// must see kernel parameter types). The logits hold Batch * Queries rows of Vocab values, row
+/// b * Queries + q for image b and query q; its draw is Philox under the key Seed at the counter
+/// (imageIndices[b], Step, positions[q], <see cref="Philox.TokenStream"/>).
 /// </summary>
-internal readonly record struct SamplingShape(int Queries, int Vocab, int Step, ulong Seed);
+/// <param name="Queries">Queries per image (m).</param>
+/// <param name="Vocab">Logits per row (V).</param>
+/// <param name="Step">The decoding step: counter word 1.</param>
+/// <param name="Seed">The Philox key.</param>
+public readonly record struct SamplingShape(int Queries, int Vocab, int Step, ulong Seed);
 
 /// <summary>
 /// The token sampler's kernels: classifier-free guidance, argmax, and a draw from the softmax of a
