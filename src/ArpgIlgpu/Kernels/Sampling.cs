@@ -27,18 +27,25 @@ internal static class SamplingKernels
     /// Classifier-free guidance and temperature, element-wise over the conditional half:
     ///   guided[i] = (u + (c - u) * scale) / temperature,  c = logits[i], u = logits[i + half].
     /// logits: [2B, m, V] (conditional rows 0..B-1, then the unconditional ones), half = B*m*V;
-    /// guided: [B, m, V]. guided may be the first half of logits itself: each thread reads its
-    /// two inputs before it writes. The operation order is the official one (PyTorch evaluates
-    /// each operator separately in float32), so guided matches it to the last bit on the CPU.
+    /// guided: [B, m, V]. guided may be the first half of logits itself: each element is read
+    /// before it is written. The operation order is the official one (PyTorch evaluates each
+    /// operator separately in float32), so guided matches it to the last bit on the CPU.
+    /// Thread t does the elements [t * chunk, (t + 1) * chunk): 1 on GPUs and OpenCL, thousands on
+    /// the CPU accelerator, whose cost per simulated thread (microseconds) would otherwise make this
+    /// the slowest kernel of a step.
     /// </summary>
     [Kernel]
-    public static void Guide(Index1D index, ArrayView<float> logits, ArrayView<float> guided, int half,
+    public static void Guide(Index1D index, ArrayView<float> logits, ArrayView<float> guided, int half, int chunk,
         float scale, float temperature)
     {
-        int i = index;
-        float c = logits[i];
-        float u = logits[i + half];
-        guided[i] = (u + (c - u) * scale) / temperature;
+        int start = index * chunk;
+        int end = Math.Min(half, start + chunk);
+        for (int i = start; i < end; i++)
+        {
+            float c = logits[i];
+            float u = logits[i + half];
+            guided[i] = (u + (c - u) * scale) / temperature;
+        }
     }
 
     /// <summary>
@@ -123,7 +130,10 @@ internal static class SamplingKernels
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>? guide;
+    /// <summary>Elements per thread of the guidance kernel on the CPU accelerator.</summary>
+    private const int CpuGuideChunk = 4096;
+
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, float>? guide;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, int>? argmax;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, SamplingShape>? sample;
 
@@ -143,9 +153,10 @@ public sealed partial class Ops
         Require(guided, half, "GuideLogits guided");
         if (half == 0)
             return;
-        guide ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float>(
+        guide ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, float>(
             SamplingKernels.Guide);
-        guide(half, logits, guided, half, scale, temperature);
+        int chunk = device.PrefersBarrierFreeKernels ? CpuGuideChunk : 1;
+        guide((half + chunk - 1) / chunk, logits, guided, half, chunk, scale, temperature);
     }
 
     /// <summary>
