@@ -7,12 +7,15 @@ namespace ArpgIlgpu.Kernels;
 /// <summary>
 /// Top-k and top-p (nucleus) filtering with the official <c>top_k_top_p_filtering</c>'s rules,
 /// applied per row [image, query] over the vocabulary: removed logits become -inf. (The official
-/// function scatters along dim 1, which is only right for 2-D [rows, V] logits; it is called on
-/// [B, m, V], where filtering each row over the last dimension is what it means.)
+/// function maps its top-p mask back with scatter(1, ...), which is only right for 2-D [rows, V]
+/// logits: generate() passes [B, m, V], where dim 1 is the queries, and the vocabulary indices
+/// would land there. Filtering each row over the last dimension is what the code means.)
 /// <para>
 /// Both filters find a threshold instead of sorting: a binary search over the 32 bits of an
 /// order-preserving integer key of the float logits (<see cref="OrderedKey"/>), each probe one pass
-/// over the row, so a row costs 33 passes, O(32 V), with no scratch memory. One thread per row.
+/// over the row, so a row costs 33 (top-k) or 36 (top-p) passes, O(V) each, and no scratch
+/// memory. One thread per row. Neither filter is on by default (the official sampling script
+/// never sets them), so they are kept simple rather than fast.
 /// The sort order the rules refer to is: higher logit first, equal logits by lower index first
 /// (a stable descending sort).
 /// </para>
