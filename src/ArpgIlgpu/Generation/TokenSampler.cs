@@ -1,0 +1,69 @@
+using ArpgIlgpu.Kernels;
+using ArpgIlgpu.Runtime;
+using ILGPU;
+
+namespace ArpgIlgpu.Generation;
+
+/// <summary>
+/// Turns one step's logits into tokens on the device, as the official <c>generate()</c> does
+/// after the forward pass: classifier-free guidance, temperature, top-k, top-p, softmax and one
+/// multinomial draw per (image, query); temperature 0 takes the argmax instead. The logits never
+/// leave the device; only the B*m sampled ids are meant to be copied back.
+/// <para>
+/// The sampler needs no scratch memory: guidance is written over the conditional half of the
+/// logits buffer and the filters work in place, so nothing is allocated, per step or at all.
+/// </para>
+/// </summary>
+public sealed class TokenSampler
+{
+    private readonly ComputeDevice device;
+    private readonly int vocab;
+
+    /// <summary>Binds validated settings to a device, for logits over <paramref name="vocabSize"/> codes.</summary>
+    /// <exception cref="InvalidInputException">A setting is out of range (the message names its option).</exception>
+    public TokenSampler(ComputeDevice device, SamplingSettings settings, int vocabSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(vocabSize, 1);
+        settings.Validate();
+        this.device = device;
+        Settings = settings;
+        vocab = vocabSize;
+    }
+
+    /// <summary>The settings every draw uses.</summary>
+    public SamplingSettings Settings { get; }
+
+    /// <summary>
+    /// Samples the tokens of one step.
+    /// logits: [2 * batch, queries, V], the conditional rows first (the head's output for the
+    /// step's queries); its first half is overwritten with the guided, filtered logits.
+    /// positions: [queries], the grid position each query predicts; imageIndices: [batch], each
+    /// image's index in the user's request; tokens: [batch, queries], written with code ids.
+    /// The draw for (image, query) is Philox(seed; imageIndices[b], step, positions[q]), so it
+    /// depends on neither the batch size nor the other images.
+    /// </summary>
+    public void Sample(ArrayView<float> logits, int batch, int queries, float guidanceScale, int step,
+        ArrayView<int> positions, ArrayView<int> imageIndices, ArrayView<int> tokens)
+    {
+        Ops ops = device.Ops;
+        int rows = checked(batch * queries);
+        if (logits.Length < 2L * rows * vocab)
+            throw new ArgumentException(
+                $"TokenSampler: logits hold {logits.Length} values, [2 * {batch}, {queries}, {vocab}] needs {2L * rows * vocab}");
+        ArrayView<float> guided = logits.SubView(0, (long)rows * vocab);
+        float divisor = Settings.IsGreedy ? 1f : Settings.TemperatureDivisor;
+        ops.GuideLogits(logits, guided, batch, queries, vocab, guidanceScale, divisor);
+
+        if (Settings.IsGreedy)
+        {
+            ops.Argmax(guided, rows, vocab, tokens);
+            return;
+        }
+        // top_k >= V keeps every token (the official code clamps k to V).
+        if (Settings.TopK > 0 && Settings.TopK < vocab)
+            ops.TopKFilter(guided, rows, vocab, Settings.TopK);
+        if (Settings.TopP < 1f)
+            ops.TopPFilter(guided, rows, vocab, Settings.TopP);
+        ops.SampleTokens(guided, batch, queries, vocab, imageIndices, positions, step, Settings.Seed, tokens);
+    }
+}
