@@ -18,21 +18,24 @@ public sealed record GenerationOptions
     /// <summary>How many tokens each step predicts.</summary>
     public SampleSchedule Schedule { get; init; } = SampleSchedule.Arccos;
 
-    /// <summary>Softmax temperature; 0 picks the most likely token (argmax).</summary>
-    public float Temperature { get; init; } = 1f;
-
-    /// <summary>Keep only the k most likely tokens (0: all).</summary>
-    public int TopK { get; init; }
-
-    /// <summary>Keep the smallest set of tokens whose probability reaches p (1: all).</summary>
-    public float TopP { get; init; } = 1f;
-
-    /// <summary>The seed: with the same settings it names the same images on every backend.</summary>
-    public ulong Seed { get; init; }
+    /// <summary>Temperature, top-k, top-p and the seed (which also draws a random order).</summary>
+    public SamplingSettings Sampling { get; init; } = new();
 
     /// <summary>
     /// The generation order (grid positions, first generated first), shared by the batch as in
     /// the official code; null draws a random order from the seed.
     /// </summary>
     public int[]? Order { get; init; }
+
+    /// <summary>Throws <see cref="InvalidInputException"/> naming the first invalid setting.</summary>
+    public void Validate(int length)
+    {
+        if (Steps < 1 || Steps > length)
+            throw new InvalidInputException($"--steps {Steps}: must be between 1 and {length} (the number of tokens)");
+        if (!float.IsFinite(Cfg) || Cfg < 0)
+            throw new InvalidInputException($"--cfg {Cfg}: must be a finite number >= 0");
+        Sampling.Validate();
+        if (Order is not null)
+            GenerationOrders.RequirePermutation(Order, length, "--order");
+    }
 }

@@ -1,0 +1,127 @@
+using ArpgIlgpu.Kernels;
+using ArpgIlgpu.Models;
+using ArpgIlgpu.Runtime;
+using ILGPU.Runtime;
+
+namespace ArpgIlgpu.Generation;
+
+/// <summary>Where a generation run is: reported after every step.</summary>
+/// <param name="Step">Steps finished.</param>
+/// <param name="Steps">Steps in the run.</param>
+/// <param name="TokensDone">Tokens generated per image so far.</param>
+/// <param name="Tokens">Tokens per image.</param>
+public readonly record struct DecodeProgress(int Step, int Steps, int TokensDone, int Tokens);
+
+/// <summary>
+/// ARPG's randomized parallel decoding (the official <c>generate()</c>): prefill the class token,
+/// then per step ask pass 2 for the next group of positions of the order, guide, sample, and feed
+/// the sampled tokens back through pass 1 so the next step sees them. Classifier-free guidance
+/// runs the batch twice: rows 0..B-1 conditional, B..2B-1 with the "no class" token; both halves
+/// see the same sampled tokens.
+/// </summary>
+public sealed class ParallelDecoder
+{
+    private readonly ArpgTransformer model;
+
+    /// <summary>A decoder over a loaded model.</summary>
+    public ParallelDecoder(ArpgTransformer model) => this.model = model;
+
+    /// <summary>
+    /// Generates one image per class. Returns tokens [images][L] in grid (raster) order.
+    /// <paramref name="imageIndices"/> names each image in the random streams (default 0..B-1):
+    /// an image's tokens depend only on the seed, its index and the settings, never on the batch.
+    /// </summary>
+    public int[][] Generate(IReadOnlyList<int> classes, GenerationOptions options,
+        IReadOnlyList<int>? imageIndices = null, IProgress<DecodeProgress>? progress = null,
+        CancellationToken cancel = default)
+    {
+        ArpgConfig c = model.Config;
+        int length = c.BlockSize, images = classes.Count;
+        TokenChecks.RequireClasses(c, classes);
+        options.Validate(length);
+        int[] indices = imageIndices?.ToArray() ?? Enumerable.Range(0, images).ToArray();
+        if (indices.Length != images)
+            throw new ArgumentException($"{indices.Length} image indices for {images} classes");
+        int[] order = options.Order ?? RandomOrder.Draw(length, options.Sampling.Seed);
+        int[] counts = DecodingSchedule.TokensPerStep(length, options.Steps, options.Schedule);
+
+        using Run run = new(model, images, counts.Max(), order, indices, options.Sampling);
+        // prefill: the class token of each row at RoPE slot 0 ("no class" for the unconditional half)
+        int[] classIds = [.. classes.Select(c.ClassTokenId), .. Enumerable.Repeat(c.NoClassTokenId, images)];
+        run.State.SetInputs(classIds, [0]);
+        model.Append(run.State, AttentionMask.Causal);
+
+        int[][] canvas = Enumerable.Range(0, images).Select(_ => new int[length]).ToArray();
+        int done = 0;
+        for (int step = 0; step < counts.Length; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            int m = counts[step];
+            float cfg = DecodingSchedule.GuidanceScale(options.CfgSchedule, options.Cfg, done + m, length);
+            int[] tokens = run.Step(done, m, step, cfg, feedBack: step < counts.Length - 1);
+            for (int b = 0; b < images; b++)
+                for (int j = 0; j < m; j++)
+                    canvas[b][order[done + j]] = tokens[b * m + j];
+            done += m;
+            progress?.Report(new DecodeProgress(step + 1, counts.Length, done, length));
+        }
+        return canvas;
+    }
+
+    /// <summary>The device state of one run: caches, the order, the image indices and the sampled tokens.</summary>
+    private sealed class Run : IDisposable
+    {
+        private readonly ArpgTransformer model;
+        private readonly TokenSampler sampler;
+        private readonly int[] order;
+        private readonly Tensor<int> orderOnDevice, indicesOnDevice, tokensOnDevice;
+        private readonly int images;
+
+        public Run(ArpgTransformer model, int images, int maxTokensPerStep, int[] order, int[] indices,
+            SamplingSettings sampling)
+        {
+            this.model = model;
+            this.images = images;
+            this.order = order;
+            ComputeDevice device = model.Device;
+            sampler = new TokenSampler(device, sampling, model.Config.VocabSize);
+            State = model.CreateState(2 * images, maxTokensPerStep, maxTokensPerStep);
+            orderOnDevice = Tensor<int>.FromArray(device, order, order.Length);
+            indicesOnDevice = Tensor<int>.FromArray(device, indices, images);
+            tokensOnDevice = new Tensor<int>(device, images * maxTokensPerStep);
+        }
+
+        public DecodeState State { get; }
+
+        /// <summary>
+        /// One step: pass 2 predicts order[done .. done+m) for every row, guidance and sampling pick
+        /// the tokens, and (when <paramref name="feedBack"/>: every step but the last) pass 1 appends
+        /// them to the caches. Returns the tokens [images, m]: the only data that crosses to the host.
+        /// </summary>
+        public int[] Step(int done, int m, int step, float cfg, bool feedBack)
+        {
+            int[] slots = order[done..(done + m)].Select(p => 1 + p).ToArray();
+            State.SetQueries(m, slots);
+            var logits = model.Predict(State, AttentionMask.None);
+            var tokens = tokensOnDevice.Slice(0, images * m);
+            sampler.Sample(logits, images, m, cfg, step, orderOnDevice.Slice(done, m), indicesOnDevice.View, tokens);
+            int[] sampled = new int[images * m];
+            tokens.CopyToCPU(sampled);
+            if (feedBack)
+            {
+                // both halves of the guided batch continue from the same tokens
+                State.SetInputs([.. sampled, .. sampled], slots);
+                model.Append(State, AttentionMask.None);
+            }
+            return sampled;
+        }
+
+        public void Dispose()
+        {
+            State.Dispose();
+            orderOnDevice.Dispose();
+            indicesOnDevice.Dispose();
+            tokensOnDevice.Dispose();
+        }
+    }
+}
