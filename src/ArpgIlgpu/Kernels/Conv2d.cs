@@ -1,0 +1,180 @@
+using ArpgIlgpu.Runtime;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ArpgIlgpu.Kernels;
+
+/// <summary>
+/// Shape of a 2-D convolution with a square kernel, NCHW:
+/// x: [Batch, InChannels, InHeight, InWidth], weight: [OutChannels, InChannels, Kernel, Kernel]
+/// (as PyTorch stores it), bias: [OutChannels], y: [Batch, OutChannels, OutHeight, OutWidth].
+/// Input row iy = oy * Stride + ky - Pad (columns alike); positions outside the input read as
+/// zero, so <see cref="Pad"/> zeros come before the first row and column and the zeros after the
+/// last follow from the output size.
+/// </summary>
+public readonly record struct Conv2dShape(
+    int Batch, int InChannels, int InHeight, int InWidth,
+    int OutChannels, int OutHeight, int OutWidth, int Kernel, int Stride, int Pad)
+{
+    /// <summary>
+    /// Stride 1 with k/2 zeros on every side, so the output has the input's size: the VQ's
+    /// 3x3 convolutions (k = 3, pad 1) and its 1x1 ones (k = 1, pad 0).
+    /// </summary>
+    public static Conv2dShape Same(int batch, int inChannels, int outChannels, int height, int width, int kernel) =>
+        new(batch, inChannels, height, width, outChannels, height, width, kernel, Stride: 1, Pad: kernel / 2);
+
+    /// <summary>
+    /// The VQ encoder's downsampling: pad one zero row below and one zero column right of the
+    /// input (PyTorch's F.pad(x, (0, 1, 0, 1))), then a 3x3 convolution of stride 2 without
+    /// padding: (H, W) -> (H / 2, W / 2) for even H and W.
+    /// </summary>
+    public static Conv2dShape Downsample(int batch, int channels, int height, int width) =>
+        new(batch, channels, height, width, channels, (height + 1 - 3) / 2 + 1, (width + 1 - 3) / 2 + 1,
+            Kernel: 3, Stride: 2, Pad: 0);
+
+    /// <summary>Elements of x.</summary>
+    public long InputLength => (long)Batch * InChannels * InHeight * InWidth;
+
+    /// <summary>Elements of y.</summary>
+    public long OutputLength => (long)Batch * OutChannels * OutHeight * OutWidth;
+
+    /// <summary>Elements of the weight.</summary>
+    public long WeightLength => (long)OutChannels * InChannels * Kernel * Kernel;
+}
+
+/// <summary>2-D convolution as an implicit GEMM: no im2col buffer, the input is read in place.</summary>
+internal static class Conv2dKernels
+{
+    /// <summary>Output channels one thread of the blocked kernel computes.</summary>
+    public const int ChannelBlock = 4;
+    /// <summary>Adjacent output columns one thread of the blocked kernel computes.</summary>
+    public const int ColumnBlock = 4;
+
+    /// <summary>
+    /// Barrier-free convolution, one thread per (image b, 4 output channels, output row oy,
+    /// 4 output columns):
+    ///   y[b, co, oy, ox] = bias[co] + sum_{ci, ky, kx} w[co, ci, ky, kx] x[b, ci, oy*S+ky-P, ox*S+kx-P].
+    /// Each input element loaded serves 4 output channels and each weight 4 columns: 16
+    /// independent multiply-adds per 8 loads. Channels or columns past the edge of the output
+    /// repeat the block's first one (loads stay in bounds) and are not stored.
+    /// </summary>
+    [Kernel]
+    public static void Blocked(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
+        ArrayView<float> y, Conv2dShape s)
+    {
+        int i = index;
+        int columnBlocks = (s.OutWidth + ColumnBlock - 1) / ColumnBlock;
+        int channelBlocks = (s.OutChannels + ChannelBlock - 1) / ChannelBlock;
+        int ox0 = i % columnBlocks * ColumnBlock;
+        int oy = i / columnBlocks % s.OutHeight;
+        int co0 = i / columnBlocks / s.OutHeight % channelBlocks * ChannelBlock;
+        int b = i / columnBlocks / s.OutHeight / channelBlocks;
+
+        int k = s.Kernel, kk = k * k;
+        long filter = (long)s.InChannels * kk;
+        long w0 = co0 * filter;
+        long w1 = co0 + 1 < s.OutChannels ? w0 + filter : w0;
+        long w2 = co0 + 2 < s.OutChannels ? w0 + 2 * filter : w0;
+        long w3 = co0 + 3 < s.OutChannels ? w0 + 3 * filter : w0;
+        // Input column of output column ox0 + j at kx = 0.
+        int ix0 = ox0 * s.Stride - s.Pad;
+        int ix1 = ix0 + s.Stride, ix2 = ix0 + 2 * s.Stride, ix3 = ix0 + 3 * s.Stride;
+
+        float a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+        float a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0;
+        for (int ci = 0; ci < s.InChannels; ci++)
+        {
+            long plane = ((long)b * s.InChannels + ci) * s.InHeight;
+            for (int ky = 0; ky < k; ky++)
+            {
+                int iy = oy * s.Stride + ky - s.Pad;
+                if (iy < 0 || iy >= s.InHeight)
+                    continue;
+                long row = (plane + iy) * s.InWidth;
+                long tap = ci * kk + ky * k;
+                for (int kx = 0; kx < k; kx++)
+                {
+                    float x0 = Pixel(x, row, ix0 + kx, s.InWidth), x1 = Pixel(x, row, ix1 + kx, s.InWidth);
+                    float x2 = Pixel(x, row, ix2 + kx, s.InWidth), x3 = Pixel(x, row, ix3 + kx, s.InWidth);
+                    float v0 = w[w0 + tap + kx], v1 = w[w1 + tap + kx], v2 = w[w2 + tap + kx], v3 = w[w3 + tap + kx];
+                    a00 += v0 * x0; a01 += v0 * x1; a02 += v0 * x2; a03 += v0 * x3;
+                    a10 += v1 * x0; a11 += v1 * x1; a12 += v1 * x2; a13 += v1 * x3;
+                    a20 += v2 * x0; a21 += v2 * x1; a22 += v2 * x2; a23 += v2 * x3;
+                    a30 += v3 * x0; a31 += v3 * x1; a32 += v3 * x2; a33 += v3 * x3;
+                }
+            }
+        }
+        StoreColumns(y, bias, s, b, co0, oy, ox0, a00, a01, a02, a03);
+        StoreColumns(y, bias, s, b, co0 + 1, oy, ox0, a10, a11, a12, a13);
+        StoreColumns(y, bias, s, b, co0 + 2, oy, ox0, a20, a21, a22, a23);
+        StoreColumns(y, bias, s, b, co0 + 3, oy, ox0, a30, a31, a32, a33);
+    }
+
+    /// <summary>x[row + ix], or the zero padding when column ix lies outside the image.</summary>
+    private static float Pixel(ArrayView<float> x, long row, int ix, int width) =>
+        ix >= 0 && ix < width ? x[row + ix] : 0f;
+
+    /// <summary>Stores y[b, co, oy, ox0 .. ox0+3] = bias[co] + a_j for the columns inside the output.</summary>
+    private static void StoreColumns(ArrayView<float> y, ArrayView<float> bias, Conv2dShape s, int b, int co, int oy,
+        int ox0, float a0, float a1, float a2, float a3)
+    {
+        if (co >= s.OutChannels)
+            return;
+        float bc = bias[co];
+        long row = (((long)b * s.OutChannels + co) * s.OutHeight + oy) * s.OutWidth + ox0;
+        int columns = s.OutWidth - ox0;
+        y[row] = a0 + bc;
+        if (columns > 1) y[row + 1] = a1 + bc;
+        if (columns > 2) y[row + 2] = a2 + bc;
+        if (columns > 3) y[row + 3] = a3 + bc;
+    }
+}
+
+public sealed partial class Ops
+{
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape>?
+        conv2dBlocked;
+
+    /// <summary>
+    /// y = conv2d(x, weight) + bias. x: [B, Cin, H, W]; weight: [Cout, Cin, k, k]; bias: [Cout];
+    /// y: [B, Cout, OH, OW] (see <see cref="Conv2dShape"/>). y must not overlap x.
+    /// </summary>
+    public void Conv2d(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
+        Conv2dShape shape)
+    {
+        if (!CheckConv2d(x, weight, bias, y, shape))
+            return;
+        Conv2dBlocked(x, weight, bias, y, shape);
+    }
+
+    /// <summary>The barrier-free blocked convolution (the CPU path, and the reference for the tiled one).</summary>
+    internal void Conv2dBlocked(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
+        ArrayView<float> y, Conv2dShape s)
+    {
+        if (!CheckConv2d(x, weight, bias, y, s))
+            return;
+        conv2dBlocked ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, Conv2dShape>(Conv2dKernels.Blocked);
+        long threads = (long)s.Batch * CeilDiv(s.OutChannels, Conv2dKernels.ChannelBlock) * s.OutHeight
+                       * CeilDiv(s.OutWidth, Conv2dKernels.ColumnBlock);
+        conv2dBlocked(checked((int)threads), x, weight, bias, y, s);
+    }
+
+    /// <summary>Checks the views against the shape; false when the output is empty.</summary>
+    private static bool CheckConv2d(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
+        ArrayView<float> y, Conv2dShape s)
+    {
+        if (s.Kernel < 1 || s.Stride < 1 || s.Pad < 0 || s.Pad >= s.Kernel)
+            throw new ArgumentException($"Conv2d: kernel {s.Kernel}, stride {s.Stride}, pad {s.Pad} is not supported");
+        if (s.OutHeight > 0 && (s.OutHeight - 1) * s.Stride - s.Pad >= s.InHeight
+            || s.OutWidth > 0 && (s.OutWidth - 1) * s.Stride - s.Pad >= s.InWidth)
+            throw new ArgumentException($"Conv2d: output {s.OutHeight}x{s.OutWidth} reaches past input {s.InHeight}x{s.InWidth}");
+        Require(x, s.InputLength, "Conv2d x");
+        Require(weight, s.WeightLength, "Conv2d weight");
+        Require(bias, s.OutChannels, "Conv2d bias");
+        Require(y, s.OutputLength, "Conv2d y");
+        return s.OutputLength > 0;
+    }
+
+    private static int CeilDiv(int a, int b) => (a + b - 1) / b;
+}
