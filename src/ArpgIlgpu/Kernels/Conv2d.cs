@@ -56,11 +56,12 @@ internal static class Conv2dKernels
     ///   y[b, co, oy, ox] = bias[co] + sum_{ci, ky, kx} w[co, ci, ky, kx] x[b, ci, oy*S+ky-P, ox*S+kx-P].
     /// Each input element loaded serves 4 output channels and each weight 4 columns: 16
     /// independent multiply-adds per 8 loads. Channels or columns past the edge of the output
-    /// repeat the block's first one (loads stay in bounds) and are not stored.
+    /// repeat the block's first one (loads stay in bounds) and are not stored. With
+    /// <paramref name="accumulate"/> = 1 the result is added to y (a residual connection for free).
     /// </summary>
     [Kernel]
     public static void Blocked(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
-        ArrayView<float> y, Conv2dShape s)
+        ArrayView<float> y, Conv2dShape s, int accumulate)
     {
         int i = index;
         int columnBlocks = (s.OutWidth + ColumnBlock - 1) / ColumnBlock;
@@ -104,60 +105,64 @@ internal static class Conv2dKernels
                 }
             }
         }
-        StoreColumns(y, bias, s, b, co0, oy, ox0, a00, a01, a02, a03);
-        StoreColumns(y, bias, s, b, co0 + 1, oy, ox0, a10, a11, a12, a13);
-        StoreColumns(y, bias, s, b, co0 + 2, oy, ox0, a20, a21, a22, a23);
-        StoreColumns(y, bias, s, b, co0 + 3, oy, ox0, a30, a31, a32, a33);
+        StoreColumns(y, bias, s, accumulate, b, co0, oy, ox0, a00, a01, a02, a03);
+        StoreColumns(y, bias, s, accumulate, b, co0 + 1, oy, ox0, a10, a11, a12, a13);
+        StoreColumns(y, bias, s, accumulate, b, co0 + 2, oy, ox0, a20, a21, a22, a23);
+        StoreColumns(y, bias, s, accumulate, b, co0 + 3, oy, ox0, a30, a31, a32, a33);
     }
 
     /// <summary>x[row + ix], or the zero padding when column ix lies outside the image.</summary>
     private static float Pixel(ArrayView<float> x, long row, int ix, int width) =>
         ix >= 0 && ix < width ? x[row + ix] : 0f;
 
-    /// <summary>Stores y[b, co, oy, ox0 .. ox0+3] = bias[co] + a_j for the columns inside the output.</summary>
-    private static void StoreColumns(ArrayView<float> y, ArrayView<float> bias, Conv2dShape s, int b, int co, int oy,
-        int ox0, float a0, float a1, float a2, float a3)
+    /// <summary>
+    /// Stores y[b, co, oy, ox0 + j] (+)= bias[co] + a_j for the columns j inside the output.
+    /// </summary>
+    private static void StoreColumns(ArrayView<float> y, ArrayView<float> bias, Conv2dShape s, int accumulate,
+        int b, int co, int oy, int ox0, float a0, float a1, float a2, float a3)
     {
         if (co >= s.OutChannels)
             return;
         float bc = bias[co];
         long row = (((long)b * s.OutChannels + co) * s.OutHeight + oy) * s.OutWidth + ox0;
         int columns = s.OutWidth - ox0;
-        y[row] = a0 + bc;
-        if (columns > 1) y[row + 1] = a1 + bc;
-        if (columns > 2) y[row + 2] = a2 + bc;
-        if (columns > 3) y[row + 3] = a3 + bc;
+        Store(y, row, a0 + bc, accumulate);
+        if (columns > 1) Store(y, row + 1, a1 + bc, accumulate);
+        if (columns > 2) Store(y, row + 2, a2 + bc, accumulate);
+        if (columns > 3) Store(y, row + 3, a3 + bc, accumulate);
     }
+
+    private static void Store(ArrayView<float> y, long at, float value, int accumulate) =>
+        y[at] = accumulate != 0 ? y[at] + value : value;
 }
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape>?
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape, int>?
         conv2dBlocked;
 
     /// <summary>
-    /// y = conv2d(x, weight) + bias. x: [B, Cin, H, W]; weight: [Cout, Cin, k, k]; bias: [Cout];
+    /// y = conv2d(x, weight) + bias, or y += conv2d(x, weight) + bias when
+    /// <paramref name="accumulate"/>. x: [B, Cin, H, W]; weight: [Cout, Cin, k, k]; bias: [Cout];
     /// y: [B, Cout, OH, OW] (see <see cref="Conv2dShape"/>). y must not overlap x.
     /// </summary>
     public void Conv2d(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
-        Conv2dShape shape)
+        Conv2dShape shape, bool accumulate = false)
     {
-        if (!CheckConv2d(x, weight, bias, y, shape))
-            return;
-        Conv2dBlocked(x, weight, bias, y, shape);
+        Conv2dBlocked(x, weight, bias, y, shape, accumulate);
     }
 
     /// <summary>The barrier-free blocked convolution (the CPU path, and the reference for the tiled one).</summary>
     internal void Conv2dBlocked(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
-        ArrayView<float> y, Conv2dShape s)
+        ArrayView<float> y, Conv2dShape s, bool accumulate = false)
     {
         if (!CheckConv2d(x, weight, bias, y, s))
             return;
         conv2dBlocked ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, Conv2dShape>(Conv2dKernels.Blocked);
+            ArrayView<float>, ArrayView<float>, Conv2dShape, int>(Conv2dKernels.Blocked);
         long threads = (long)s.Batch * CeilDiv(s.OutChannels, Conv2dKernels.ChannelBlock) * s.OutHeight
                        * CeilDiv(s.OutWidth, Conv2dKernels.ColumnBlock);
-        conv2dBlocked(checked((int)threads), x, weight, bias, y, s);
+        conv2dBlocked(checked((int)threads), x, weight, bias, y, s, accumulate ? 1 : 0);
     }
 
     /// <summary>Checks the views against the shape; false when the output is empty.</summary>

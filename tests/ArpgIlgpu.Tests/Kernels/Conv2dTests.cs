@@ -58,11 +58,17 @@ public class Conv2dTests
         using var tx = Tensor<float>.FromArray(device, x, x.Length);
         using var tw = Tensor<float>.FromArray(device, w, w.Length);
         using var tb = Tensor<float>.FromArray(device, bias, bias.Length);
-        using var ty = new Tensor<float>(device, (int)s.OutputLength);
-        device.Ops.Conv2d(tx.View, tw.View, tb.View, ty.View, s);
+        float[] y0 = TestData.Normal(rng, (int)s.OutputLength);
+        using var ty = Tensor<float>.FromArray(device, y0, y0.Length);
+        float[] expected = Reference(x, w, bias, s);
         // float32 sums of Cin*k*k products against a double reference; the absolute term covers
         // sums that cancel towards zero (rounding grows like sqrt(terms)).
         float atol = 1e-5f * MathF.Sqrt(s.InChannels * s.Kernel * s.Kernel);
-        TestData.AssertClose(Reference(x, w, bias, s), ty.ToArray(), rtol: 1e-4f, atol: atol);
+
+        device.Ops.Conv2d(tx.View, tw.View, tb.View, ty.View, s, accumulate: true);
+        TestData.AssertClose(expected.Select((e, i) => e + y0[i]).ToArray(), ty.ToArray(), rtol: 1e-4f, atol: atol,
+            "accumulated");
+        device.Ops.Conv2d(tx.View, tw.View, tb.View, ty.View, s);
+        TestData.AssertClose(expected, ty.ToArray(), rtol: 1e-4f, atol: atol);
     }
 }
