@@ -51,8 +51,8 @@ internal static class Conv2dKernels
     public const int ColumnBlock = 4;
 
     /// <summary>
-    /// Barrier-free convolution, one thread per (image b, 4 output channels, output row oy,
-    /// 4 output columns):
+    /// Barrier-free convolution, one work item per (image b, 4 output channels, output row oy,
+    /// 4 output columns), a run of items per thread (<see cref="ThreadRuns"/>):
     ///   y[b, co, oy, ox] = bias[co] + sum_{ci, ky, kx} w[co, ci, ky, kx] x[b, ci, oy*S+ky-P, ox*S+kx-P].
     /// Each input element loaded serves 4 output channels and each weight 4 columns: 16
     /// independent multiply-adds per 8 loads. Channels or columns past the edge of the output
@@ -61,9 +61,16 @@ internal static class Conv2dKernels
     /// </summary>
     [Kernel]
     public static void Blocked(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
+        ArrayView<float> y, Conv2dShape s, ThreadRuns runs, int accumulate)
+    {
+        for (int block = runs.First(index); block < runs.End(index); block++)
+            OutputBlock(block, x, w, bias, y, s, accumulate);
+    }
+
+    /// <summary>Computes output block <paramref name="i"/> of <see cref="Blocked"/>.</summary>
+    private static void OutputBlock(int i, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
         ArrayView<float> y, Conv2dShape s, int accumulate)
     {
-        int i = index;
         int columnBlocks = (s.OutWidth + ColumnBlock - 1) / ColumnBlock;
         int channelBlocks = (s.OutChannels + ChannelBlock - 1) / ChannelBlock;
         int ox0 = i % columnBlocks * ColumnBlock;
@@ -138,8 +145,8 @@ internal static class Conv2dKernels
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape, int>?
-        conv2dBlocked;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape,
+        ThreadRuns, int>? conv2dBlocked;
 
     /// <summary>
     /// y = conv2d(x, weight) + bias, or y += conv2d(x, weight) + bias when
@@ -159,10 +166,10 @@ public sealed partial class Ops
         if (!CheckConv2d(x, weight, bias, y, s))
             return;
         conv2dBlocked ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, Conv2dShape, int>(Conv2dKernels.Blocked);
-        long threads = (long)s.Batch * CeilDiv(s.OutChannels, Conv2dKernels.ChannelBlock) * s.OutHeight
-                       * CeilDiv(s.OutWidth, Conv2dKernels.ColumnBlock);
-        conv2dBlocked(checked((int)threads), x, weight, bias, y, s, accumulate ? 1 : 0);
+            ArrayView<float>, ArrayView<float>, Conv2dShape, ThreadRuns, int>(Conv2dKernels.Blocked);
+        ThreadRuns runs = Runs((long)s.Batch * CeilDiv(s.OutChannels, Conv2dKernels.ChannelBlock) * s.OutHeight
+                               * CeilDiv(s.OutWidth, Conv2dKernels.ColumnBlock));
+        conv2dBlocked(runs.Threads, x, weight, bias, y, s, runs, accumulate ? 1 : 0);
     }
 
     /// <summary>Checks the views against the shape; false when the output is empty.</summary>

@@ -46,13 +46,19 @@ public readonly record struct GroupNormShape(int Batch, int Channels, int Spatia
 internal static class GroupNormKernels
 {
     /// <summary>
-    /// One thread per (b, g, chunk j): over the chunk's n elements x_i,
+    /// One work item per (b, g, chunk j): over the chunk's n elements x_i,
     ///   stats[2t] = mean = sum x_i / n,  stats[2t+1] = M2 = sum (x_i - mean)^2,  t = (b*G + g)*Chunks + j.
     /// </summary>
     [Kernel]
-    public static void ChunkStatistics(Index1D index, ArrayView<float> x, ArrayView<float> stats, GroupNormShape s)
+    public static void ChunkStatistics(Index1D index, ArrayView<float> x, ArrayView<float> stats, GroupNormShape s,
+        ThreadRuns runs)
     {
-        int t = index;
+        for (int t = runs.First(index); t < runs.End(index); t++)
+            Chunk(t, x, stats, s);
+    }
+
+    private static void Chunk(int t, ArrayView<float> x, ArrayView<float> stats, GroupNormShape s)
+    {
         int chunk = t % s.Chunks, group = t / s.Chunks;
         long start = (long)group * s.GroupLength + (long)chunk * GroupNormShape.ChunkLength;
         int n = Math.Min(GroupNormShape.ChunkLength, s.GroupLength - chunk * GroupNormShape.ChunkLength);
@@ -90,14 +96,20 @@ internal static class GroupNormKernels
     }
 
     /// <summary>
-    /// One thread per group (b, g): merges the chunks' (n, mean, M2) in order with
+    /// One work item per group (b, g): merges the chunks' (n, mean, M2) in order with
     ///   delta = mean_b - mean_a, mean = mean_a + delta n_b / n, M2 = M2_a + M2_b + delta^2 n_a n_b / n,
     /// then stores (mean, 1 / sqrt(M2 / N + eps)) (biased variance, as PyTorch's GroupNorm).
     /// </summary>
     [Kernel]
-    public static void CombineChunks(Index1D index, ArrayView<float> stats, GroupNormShape s, float eps)
+    public static void CombineChunks(Index1D index, ArrayView<float> stats, GroupNormShape s, float eps,
+        ThreadRuns runs)
     {
-        int group = index;
+        for (int group = runs.First(index); group < runs.End(index); group++)
+            Combine(group, stats, s, eps);
+    }
+
+    private static void Combine(int group, ArrayView<float> stats, GroupNormShape s, float eps)
+    {
         int first = group * s.Chunks;
         float count = 0f, mean = 0f, m2 = 0f;
         for (int j = 0; j < s.Chunks; j++)
@@ -116,29 +128,31 @@ internal static class GroupNormKernels
     }
 
     /// <summary>
-    /// One thread per element: y[b, c, p] = (x[b, c, p] - mean[b, g]) / std[b, g] * gamma[c] + beta[c],
+    /// One work item per element: y[b, c, p] = (x[b, c, p] - mean[b, g]) / std[b, g] * gamma[c] + beta[c],
     /// g = c / (C / G), then, when <paramref name="swish"/> is 1, y = y * sigmoid(y) (the VQ's
     /// norm-then-swish pairs, fused). x, y: [B, C, Spatial]; y may alias x.
     /// </summary>
     [Kernel]
     public static void Apply(Index1D index, ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
-        ArrayView<float> y, ArrayView<float> stats, GroupNormShape s, int swish)
+        ArrayView<float> y, ArrayView<float> stats, GroupNormShape s, int swish, ThreadRuns runs)
     {
-        long i = index;
-        int bc = (int)(i / s.Spatial);
-        int c = bc % s.Channels, group = bc / s.Channels * s.Groups + c / s.ChannelsPerGroup;
-        int at = s.GroupStatisticsOffset + 2 * group;
-        float v = (x[i] - stats[at]) * stats[at + 1] * gamma[c] + beta[c];
-        y[i] = swish != 0 ? v / (1f + MathF.Exp(-v)) : v;
+        for (int i = runs.First(index); i < runs.End(index); i++)
+        {
+            int bc = i / s.Spatial;
+            int c = bc % s.Channels, group = bc / s.Channels * s.Groups + c / s.ChannelsPerGroup;
+            int at = s.GroupStatisticsOffset + 2 * group;
+            float v = (x[i] - stats[at]) * stats[at + 1] * gamma[c] + beta[c];
+            y[i] = swish != 0 ? v / (1f + MathF.Exp(-v)) : v;
+        }
     }
 }
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, GroupNormShape>? groupNormChunks;
-    private Action<Index1D, ArrayView<float>, GroupNormShape, float>? groupNormCombine;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, GroupNormShape, ThreadRuns>? groupNormChunks;
+    private Action<Index1D, ArrayView<float>, GroupNormShape, float, ThreadRuns>? groupNormCombine;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        GroupNormShape, int>? groupNormApply;
+        GroupNormShape, int, ThreadRuns>? groupNormApply;
 
     /// <summary>
     /// y = GroupNorm(x) * gamma + beta, then y = y * sigmoid(y) when <paramref name="swish"/>.
@@ -158,14 +172,15 @@ public sealed partial class Ops
         if (shape.Length == 0)
             return;
         groupNormChunks ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            GroupNormShape>(GroupNormKernels.ChunkStatistics);
-        groupNormCombine ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, GroupNormShape, float>(
-            GroupNormKernels.CombineChunks);
+            GroupNormShape, ThreadRuns>(GroupNormKernels.ChunkStatistics);
+        groupNormCombine ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, GroupNormShape, float,
+            ThreadRuns>(GroupNormKernels.CombineChunks);
         groupNormApply ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, ArrayView<float>, GroupNormShape, int>(GroupNormKernels.Apply);
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, GroupNormShape, int, ThreadRuns>(GroupNormKernels.Apply);
         int groups = shape.Batch * shape.Groups;
-        groupNormChunks(groups * shape.Chunks, x, statistics, shape);
-        groupNormCombine(groups, statistics, shape, eps);
-        groupNormApply(checked((int)shape.Length), x, gamma, beta, y, statistics, shape, swish ? 1 : 0);
+        ThreadRuns chunks = Runs((long)groups * shape.Chunks), combine = Runs(groups), apply = Runs(shape.Length);
+        groupNormChunks(chunks.Threads, x, statistics, shape, chunks);
+        groupNormCombine(combine.Threads, statistics, shape, eps, combine);
+        groupNormApply(apply.Threads, x, gamma, beta, y, statistics, shape, swish ? 1 : 0, apply);
     }
 }

@@ -11,13 +11,19 @@ namespace ArpgIlgpu.Kernels;
 internal static class QuantizeKernels
 {
     /// <summary>
-    /// One thread per row r: y[r, :] = x[r, :] / max(||x[r, :]||_2, 1e-12) (PyTorch's F.normalize).
+    /// One work item per row r: y[r, :] = x[r, :] / max(||x[r, :]||_2, 1e-12) (PyTorch's F.normalize).
     /// x, y: [rows, dim]; y may alias x.
     /// </summary>
     [Kernel]
-    public static void L2NormalizeRows(Index1D row, ArrayView<float> x, ArrayView<float> y, int dim)
+    public static void L2NormalizeRows(Index1D index, ArrayView<float> x, ArrayView<float> y, int dim, ThreadRuns runs)
     {
-        long off = (long)(int)row * dim;
+        for (int row = runs.First(index); row < runs.End(index); row++)
+            L2NormalizeRow(row, x, y, dim);
+    }
+
+    private static void L2NormalizeRow(int row, ArrayView<float> x, ArrayView<float> y, int dim)
+    {
+        long off = (long)row * dim;
         float sum = 0f;
         for (int c = 0; c < dim; c++)
             sum += x[off + c] * x[off + c];
@@ -27,33 +33,41 @@ internal static class QuantizeKernels
     }
 
     /// <summary>
-    /// One thread per latent element, channel-first: latent[b, c, p] = codebook[codes[b, p], c].
+    /// One work item per latent element, channel-first: latent[b, c, p] = codebook[codes[b, p], c].
     /// codes: [B, spatial]; codebook: [size, dim]; latent: [B, dim, spatial]. A code outside the
     /// codebook (the host checks codes it is given; this guards device-made ones) yields NaN
     /// rather than a read out of bounds.
     /// </summary>
     [Kernel]
     public static void Lookup(Index1D index, ArrayView<int> codes, ArrayView<float> codebook, ArrayView<float> latent,
-        int size, int dim, int spatial)
+        int size, int dim, int spatial, ThreadRuns runs)
     {
-        int i = index;
-        int p = i % spatial;
-        int c = i / spatial % dim;
-        int b = i / spatial / dim;
-        int code = codes[b * spatial + p];
-        latent[i] = code >= 0 && code < size ? codebook[(long)code * dim + c] : float.NaN;
+        for (int i = runs.First(index); i < runs.End(index); i++)
+        {
+            int p = i % spatial;
+            int c = i / spatial % dim;
+            int b = i / spatial / dim;
+            int code = codes[b * spatial + p];
+            latent[i] = code >= 0 && code < size ? codebook[(long)code * dim + c] : float.NaN;
+        }
     }
 
     /// <summary>
-    /// One thread per row r: codes[r] = argmin_j d(z_r, e_j) with d = (|z|^2 + |e_j|^2) - 2 z.e_j,
+    /// One work item per row r: codes[r] = argmin_j d(z_r, e_j) with d = (|z|^2 + |e_j|^2) - 2 z.e_j,
     /// the official quantiser's expression, evaluated in its order; ties go to the lowest j (a
     /// strict less-than), as torch.argmin. z: [rows, dim]; codebook e: [size, dim].
     /// </summary>
     [Kernel]
-    public static void Nearest(Index1D row, ArrayView<float> z, ArrayView<float> codebook, ArrayView<int> codes,
-        int size, int dim)
+    public static void Nearest(Index1D index, ArrayView<float> z, ArrayView<float> codebook, ArrayView<int> codes,
+        int size, int dim, ThreadRuns runs)
     {
-        long off = (long)(int)row * dim;
+        for (int row = runs.First(index); row < runs.End(index); row++)
+            codes[row] = NearestRow(row, z, codebook, size, dim);
+    }
+
+    private static int NearestRow(int row, ArrayView<float> z, ArrayView<float> codebook, int size, int dim)
+    {
+        long off = (long)row * dim;
         float zz = 0f;
         for (int c = 0; c < dim; c++)
             zz += z[off + c] * z[off + c];
@@ -76,15 +90,15 @@ internal static class QuantizeKernels
                 bestCode = j;
             }
         }
-        codes[row] = bestCode;
+        return bestCode;
     }
 }
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int>? l2NormalizeRows;
-    private Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>? codebookLookup;
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int>? nearestCode;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, ThreadRuns>? l2NormalizeRows;
+    private Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, ThreadRuns>? codebookLookup;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, int, int, ThreadRuns>? nearestCode;
 
     /// <summary>y[r, :] = x[r, :] / max(||x[r, :]||, 1e-12). x, y: [rows, dim]; y may alias x.</summary>
     public void L2NormalizeRows(ArrayView<float> x, ArrayView<float> y, int rows, int dim)
@@ -93,9 +107,10 @@ public sealed partial class Ops
         Require(y, (long)rows * dim, "L2NormalizeRows y");
         if (rows == 0)
             return;
-        l2NormalizeRows ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(
-            QuantizeKernels.L2NormalizeRows);
-        l2NormalizeRows(rows, x, y, dim);
+        l2NormalizeRows ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int,
+            ThreadRuns>(QuantizeKernels.L2NormalizeRows);
+        ThreadRuns runs = Runs(rows);
+        l2NormalizeRows(runs.Threads, x, y, dim, runs);
     }
 
     /// <summary>
@@ -112,8 +127,9 @@ public sealed partial class Ops
         if (length == 0)
             return;
         codebookLookup ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>,
-            ArrayView<float>, int, int, int>(QuantizeKernels.Lookup);
-        codebookLookup(checked((int)length), codes, codebook, latent, size, dim, spatial);
+            ArrayView<float>, int, int, int, ThreadRuns>(QuantizeKernels.Lookup);
+        ThreadRuns runs = Runs(length);
+        codebookLookup(runs.Threads, codes, codebook, latent, size, dim, spatial, runs);
     }
 
     /// <summary>
@@ -131,7 +147,8 @@ public sealed partial class Ops
         if (rows == 0)
             return;
         nearestCode ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<int>, int, int>(QuantizeKernels.Nearest);
-        nearestCode(rows, z, codebook, codes, size, dim);
+            ArrayView<int>, int, int, ThreadRuns>(QuantizeKernels.Nearest);
+        ThreadRuns runs = Runs(rows);
+        nearestCode(runs.Threads, z, codebook, codes, size, dim, runs);
     }
 }

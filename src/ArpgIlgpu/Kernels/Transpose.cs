@@ -11,23 +11,26 @@ namespace ArpgIlgpu.Kernels;
 internal static class TransposeKernels
 {
     /// <summary>
-    /// One thread per output element: y[b, c, r] = x[b, r, c]. x: [batch, rows, cols] -> y: [batch, cols, rows].
-    /// Writes are consecutive across threads; reads stride by cols.
+    /// One work item per output element: y[b, c, r] = x[b, r, c]. x: [batch, rows, cols] -> y: [batch, cols, rows].
+    /// Writes are consecutive across items; reads stride by cols.
     /// </summary>
     [Kernel]
-    public static void Batched(Index1D index, ArrayView<float> x, ArrayView<float> y, int rows, int cols)
+    public static void Batched(Index1D index, ArrayView<float> x, ArrayView<float> y, int rows, int cols,
+        ThreadRuns runs)
     {
-        int i = index;
-        int r = i % rows;
-        int c = i / rows % cols;
-        int b = i / rows / cols;
-        y[i] = x[((long)b * rows + r) * cols + c];
+        for (int i = runs.First(index); i < runs.End(index); i++)
+        {
+            int r = i % rows;
+            int c = i / rows % cols;
+            int b = i / rows / cols;
+            y[i] = x[((long)b * rows + r) * cols + c];
+        }
     }
 }
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int>? transposeBatched;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, ThreadRuns>? transposeBatched;
 
     /// <summary>y[b] = x[b]^T for each matrix of the batch. x: [batch, rows, cols] -> y: [batch, cols, rows].</summary>
     public void Transpose(ArrayView<float> x, ArrayView<float> y, int batch, int rows, int cols)
@@ -38,7 +41,8 @@ public sealed partial class Ops
         if (length == 0)
             return;
         transposeBatched ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            int, int>(TransposeKernels.Batched);
-        transposeBatched(checked((int)length), x, y, rows, cols);
+            int, int, ThreadRuns>(TransposeKernels.Batched);
+        ThreadRuns runs = Runs(length);
+        transposeBatched(runs.Threads, x, y, rows, cols, runs);
     }
 }
