@@ -51,6 +51,15 @@ public class ImagingTests
     }
 
     [Fact]
+    public void CompleteJpegIsRead()
+    {
+        using var dir = new TempDirectory();
+        File.WriteAllBytes(dir.File("a.jpg"), EncodedBytes(isPng: false));
+        RgbImage image = ImageLoader.Read(dir.File("a.jpg"), multipleOf: 16, ImageFit.Reject);
+        Assert.Equal((64, 64), (image.Width, image.Height));
+    }
+
+    [Fact]
     public void WriteAllLeavesNoFileWhenOneDestinationFails()
     {
         using var dir = new TempDirectory();
