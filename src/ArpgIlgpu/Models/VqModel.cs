@@ -1,3 +1,4 @@
+using ArpgIlgpu.Checkpoints;
 using ArpgIlgpu.Runtime;
 using ILGPU;
 
@@ -56,6 +57,17 @@ public sealed class VqModel : IDisposable
 
     /// <summary>The device the weights live on.</summary>
     public ComputeDevice Device { get; }
+
+    /// <summary>
+    /// Binds the weights of a checkpoint (LlamaGen's vq_ds16_c2i.pt or any file with the official
+    /// names), after checking every tensor's shape against <paramref name="config"/>.
+    /// </summary>
+    public static VqModel Load(ComputeDevice device, VqConfig config, StateDict weights)
+    {
+        ShapeCheck.Verify(weights, config.ExpectedTensors(), VqConfig.IgnoredTensors.Contains,
+            "is the VQ config (--config) the one this checkpoint was trained with?");
+        return new VqModel(device, config, weights.ReadFloat32);
+    }
 
     /// <summary>
     /// A model with random weights (convolutions N(0, 1/fan_in), GroupNorm scale 1 and shift 0,
