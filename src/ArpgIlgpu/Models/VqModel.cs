@@ -92,10 +92,12 @@ public sealed class VqModel : IDisposable
         });
     }
 
+    private long ScratchBudget => Math.Min(Device.Accelerator.MemorySize / 4, MaxScratchBytes);
+
     /// <summary>Images one forward pass takes for this grid, given the device's memory.</summary>
     public int ImagesPerPass(int gridHeight, int gridWidth)
     {
-        long budget = Math.Min(Device.Accelerator.MemorySize / 4, MaxScratchBytes);
+        long budget = ScratchBudget;
         long perImage = VqScratch.BytesPerImage(Config, gridHeight, gridWidth);
         return (int)Math.Clamp(budget / perImage, 1, 1024);
     }
@@ -212,10 +214,23 @@ public sealed class VqModel : IDisposable
         }
     }
 
-    private static void RequireGrid(int batch, int gridHeight, int gridWidth)
+    /// <summary>
+    /// Throws when the batch or grid is empty, or when one image's activations would not fit in
+    /// the scratch budget (a 1024 x 1024 image is about the largest VQ-16 takes), so that a
+    /// user's grid size cannot exhaust memory.
+    /// </summary>
+    private void RequireGrid(int batch, int gridHeight, int gridWidth)
     {
         if (batch < 1 || gridHeight < 1 || gridWidth < 1)
             throw new InvalidInputException($"{batch} image(s) of {gridHeight}x{gridWidth} tokens: all must be positive");
+        long perImage = VqScratch.BytesPerImage(Config, gridHeight, gridWidth), budget = ScratchBudget;
+        if (perImage > budget)
+        {
+            int f = Config.DownsampleFactor;
+            throw new InvalidInputException(
+                $"a {gridWidth * f}x{gridHeight * f} image ({gridWidth}x{gridHeight} tokens) needs " +
+                $"{ComputeDevice.FormatBytes(perImage)} of VQ activations, more than the {ComputeDevice.FormatBytes(budget)} allowed");
+        }
     }
 
     /// <summary>The token grid of an image size; throws when a side is not a positive multiple of f.</summary>
@@ -225,6 +240,7 @@ public sealed class VqModel : IDisposable
         if (batch < 1 || height < f || width < f || height % f != 0 || width % f != 0)
             throw new InvalidInputException(
                 $"{batch} image(s) of {width}x{height} pixels: the VQ needs at least one image whose sides are positive multiples of {f}");
+        RequireGrid(batch, height / f, width / f);
         return (height / f, width / f);
     }
 

@@ -60,17 +60,29 @@ public class ImagingTests
     }
 
     [Fact]
-    public void WriteAllLeavesNoFileWhenOneDestinationFails()
+    public void BatchLeavesNoFileUnlessCommitted()
     {
         using var dir = new TempDirectory();
         Directory.CreateDirectory(dir.File("taken.png"));
         RgbImage image = RandomImage(4, 4, seed: 2);
-        var e = Assert.Throws<InvalidInputException>(() =>
-            PngFile.WriteAll([(dir.File("first.png"), image), (dir.File("taken.png"), image)]));
-        Assert.Contains("taken.png", e.Message);
-        Assert.Empty(dir.Files());
+        using (var batch = new PngBatch())
+        {
+            batch.Add(dir.File("first.png"), image);
+            var e = Assert.Throws<InvalidInputException>(() => batch.Add(dir.File("taken.png"), image));
+            Assert.Contains("taken.png", e.Message);
+        }
+        Assert.Equal(["taken.png"], Directory.GetFileSystemEntries(dir.Path).Select(p => Path.GetFileName(p)).ToArray());
         Assert.Throws<InvalidInputException>(() => PngFile.Write(dir.File("missing/x.png"), image));
         Assert.Empty(dir.Files());
+
+        using (var batch = new PngBatch())
+        {
+            batch.Add(dir.File("a.png"), image);
+            batch.Add(dir.File("b.png"), image);
+            Assert.DoesNotContain(dir.Files(), f => !f.StartsWith('.'));
+            batch.Commit();
+        }
+        Assert.Equal(["a.png", "b.png"], dir.Files());
     }
 
     [Fact]
