@@ -39,6 +39,8 @@ public class Conv2dTests
         [Conv2dShape.Same(1, 1, 1, 1, 1, 3)],                       // one pixel, all padding around it
         [Conv2dShape.Same(1, 6, 1, 5, 3, 3)],                       // one output channel
         [Conv2dShape.Same(3, 2, 7, 4, 13, 3)],
+        [Conv2dShape.Same(1, 3, 13, 6, 19, 3)],                     // 8 x 8 blocks with ragged channels and columns
+        [Conv2dShape.Same(2, 9, 17, 11, 8, 3)],
         // 1x1 (nin_shortcut, attention projections, quant_conv)
         [Conv2dShape.Same(2, 7, 6, 3, 5, 1)],
         [Conv2dShape.Same(1, 1, 9, 2, 2, 1)],
@@ -70,5 +72,10 @@ public class Conv2dTests
             "accumulated");
         device.Ops.Conv2d(tx.View, tw.View, tb.View, ty.View, s);
         TestData.AssertClose(expected, ty.ToArray(), rtol: 1e-4f, atol: atol);
+
+        // Conv2d takes the 8 x 8 kernel for 3x3 "same" shapes; the general one must agree too.
+        ty.Upload(y0);
+        device.Ops.Conv2dBlocked(tx.View, tw.View, tb.View, ty.View, s);
+        TestData.AssertClose(expected, ty.ToArray(), rtol: 1e-4f, atol: atol, "general kernel");
     }
 }
