@@ -1,0 +1,46 @@
+namespace ArpgIlgpu.Imaging;
+
+/// <summary>
+/// A set of PNG files that appear together or not at all: <see cref="Add"/> writes each image to
+/// a temporary file beside its destination as soon as it is ready (so a large batch need not be
+/// held in memory), <see cref="Commit"/> renames them all into place, and disposing an
+/// uncommitted batch deletes its temporary files.
+/// </summary>
+public sealed class PngBatch : IDisposable
+{
+    private readonly List<(string Temporary, string Destination)> pending = [];
+
+    /// <summary>Writes <paramref name="image"/> for <paramref name="path"/>; throws <see cref="InvalidInputException"/> naming the path on failure.</summary>
+    public void Add(string path, RgbImage image)
+    {
+        if (Directory.Exists(path))
+            throw new InvalidInputException($"{path}: is a directory, cannot write an image there");
+        string temporary = AtomicFile.TemporaryPathFor(path);
+        pending.Add((temporary, Path.GetFullPath(path)));
+        try
+        {
+            PngFile.Save(temporary, image);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException($"{path}: cannot write ({e.Message})", e);
+        }
+    }
+
+    /// <summary>Moves every written image to its destination.</summary>
+    public void Commit()
+    {
+        foreach ((string temporary, string destination) in pending)
+            File.Move(temporary, destination, overwrite: true);
+        pending.Clear();
+    }
+
+    /// <summary>Deletes the temporary files of images not committed.</summary>
+    public void Dispose()
+    {
+        foreach ((string temporary, _) in pending)
+            if (File.Exists(temporary))
+                File.Delete(temporary);
+        pending.Clear();
+    }
+}

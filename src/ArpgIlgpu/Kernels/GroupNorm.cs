@@ -1,0 +1,186 @@
+using ArpgIlgpu.Runtime;
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace ArpgIlgpu.Kernels;
+
+/// <summary>
+/// Shape of a GroupNorm over x: [Batch, Channels, Spatial] (NCHW with Spatial = H*W), Groups
+/// groups of Channels / Groups consecutive channels. A group's elements are contiguous, so group
+/// (b, g) is the slice [(b*Groups + g) * GroupLength, +GroupLength).
+/// </summary>
+public readonly record struct GroupNormShape(int Batch, int Channels, int Spatial, int Groups)
+{
+    /// <summary>Elements whose mean and variance one thread of the first pass computes.</summary>
+    public const int ChunkLength = 4096;
+
+    /// <summary>Channels in one group.</summary>
+    public int ChannelsPerGroup => Channels / Groups;
+
+    /// <summary>Elements in one group: ChannelsPerGroup * Spatial.</summary>
+    public int GroupLength => ChannelsPerGroup * Spatial;
+
+    /// <summary>Chunks per group in the first pass.</summary>
+    public int Chunks => (GroupLength + ChunkLength - 1) / ChunkLength;
+
+    /// <summary>Elements of x.</summary>
+    public long Length => (long)Batch * Channels * Spatial;
+
+    /// <summary>
+    /// Floats of scratch the statistics need: (mean, M2) per chunk, then (mean, 1/std) per group.
+    /// </summary>
+    public int StatisticsLength => Batch * Groups * (2 * Chunks + 2);
+
+    /// <summary>Where the per-group (mean, 1/std) pairs start in the scratch.</summary>
+    internal int GroupStatisticsOffset => Batch * Groups * 2 * Chunks;
+}
+
+/// <summary>
+/// GroupNorm (Wu and He 2018) in three barrier-free passes: per-chunk mean and sum of squared
+/// deviations (two-pass within a chunk, which stays in cache), per-group combination of the
+/// chunks with Chan et al.'s parallel formula, and the element-wise normalisation. Statistics
+/// are float32 throughout; chunking keeps every sum short (4096 terms at most), so a 256x256
+/// plane does not lose precision the way one running sum of 262144 terms would, and it gives
+/// GPUs Batch*Groups*Chunks threads instead of Batch*Groups.
+/// </summary>
+internal static class GroupNormKernels
+{
+    /// <summary>
+    /// One work item per (b, g, chunk j): over the chunk's n elements x_i,
+    ///   stats[2t] = mean = sum x_i / n,  stats[2t+1] = M2 = sum (x_i - mean)^2,  t = (b*G + g)*Chunks + j.
+    /// </summary>
+    [Kernel]
+    public static void ChunkStatistics(Index1D index, ArrayView<float> x, ArrayView<float> stats, GroupNormShape s,
+        ThreadRuns runs)
+    {
+        for (int t = runs.First(index); t < runs.End(index); t++)
+            Chunk(t, x, stats, s);
+    }
+
+    private static void Chunk(int t, ArrayView<float> x, ArrayView<float> stats, GroupNormShape s)
+    {
+        int chunk = t % s.Chunks, group = t / s.Chunks;
+        long start = (long)group * s.GroupLength + (long)chunk * GroupNormShape.ChunkLength;
+        int n = Math.Min(GroupNormShape.ChunkLength, s.GroupLength - chunk * GroupNormShape.ChunkLength);
+
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        int i = 0;
+        for (; i + 3 < n; i += 4)
+        {
+            s0 += x[start + i];
+            s1 += x[start + i + 1];
+            s2 += x[start + i + 2];
+            s3 += x[start + i + 3];
+        }
+        for (; i < n; i++)
+            s0 += x[start + i];
+        float mean = ((s0 + s1) + (s2 + s3)) / n;
+
+        float q0 = 0f, q1 = 0f, q2 = 0f, q3 = 0f;
+        for (i = 0; i + 3 < n; i += 4)
+        {
+            float d0 = x[start + i] - mean, d1 = x[start + i + 1] - mean;
+            float d2 = x[start + i + 2] - mean, d3 = x[start + i + 3] - mean;
+            q0 += d0 * d0;
+            q1 += d1 * d1;
+            q2 += d2 * d2;
+            q3 += d3 * d3;
+        }
+        for (; i < n; i++)
+        {
+            float d = x[start + i] - mean;
+            q0 += d * d;
+        }
+        stats[2 * t] = mean;
+        stats[2 * t + 1] = (q0 + q1) + (q2 + q3);
+    }
+
+    /// <summary>
+    /// One work item per group (b, g): merges the chunks' (n, mean, M2) in order with
+    ///   delta = mean_b - mean_a, mean = mean_a + delta n_b / n, M2 = M2_a + M2_b + delta^2 n_a n_b / n,
+    /// then stores (mean, 1 / sqrt(M2 / N + eps)) (biased variance, as PyTorch's GroupNorm).
+    /// </summary>
+    [Kernel]
+    public static void CombineChunks(Index1D index, ArrayView<float> stats, GroupNormShape s, float eps,
+        ThreadRuns runs)
+    {
+        for (int group = runs.First(index); group < runs.End(index); group++)
+            Combine(group, stats, s, eps);
+    }
+
+    private static void Combine(int group, ArrayView<float> stats, GroupNormShape s, float eps)
+    {
+        int first = group * s.Chunks;
+        float count = 0f, mean = 0f, m2 = 0f;
+        for (int j = 0; j < s.Chunks; j++)
+        {
+            float n = Math.Min(GroupNormShape.ChunkLength, s.GroupLength - j * GroupNormShape.ChunkLength);
+            float chunkMean = stats[2 * (first + j)], chunkM2 = stats[2 * (first + j) + 1];
+            float total = count + n;
+            float delta = chunkMean - mean;
+            mean += delta * (n / total);
+            m2 += chunkM2 + delta * delta * (count * n / total);
+            count = total;
+        }
+        int at = s.GroupStatisticsOffset + 2 * group;
+        stats[at] = mean;
+        stats[at + 1] = 1f / MathF.Sqrt(m2 / count + eps);
+    }
+
+    /// <summary>
+    /// One work item per element: y[b, c, p] = (x[b, c, p] - mean[b, g]) / std[b, g] * gamma[c] + beta[c],
+    /// g = c / (C / G), then, when <paramref name="swish"/> is 1, y = y * sigmoid(y) (the VQ's
+    /// norm-then-swish pairs, fused). x, y: [B, C, Spatial]; y may alias x.
+    /// </summary>
+    [Kernel]
+    public static void Apply(Index1D index, ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
+        ArrayView<float> y, ArrayView<float> stats, GroupNormShape s, int swish, ThreadRuns runs)
+    {
+        for (int i = runs.First(index); i < runs.End(index); i++)
+        {
+            int bc = i / s.Spatial;
+            int c = bc % s.Channels, group = bc / s.Channels * s.Groups + c / s.ChannelsPerGroup;
+            int at = s.GroupStatisticsOffset + 2 * group;
+            float v = (x[i] - stats[at]) * stats[at + 1] * gamma[c] + beta[c];
+            y[i] = swish != 0 ? v / (1f + MathF.Exp(-v)) : v;
+        }
+    }
+}
+
+public sealed partial class Ops
+{
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, GroupNormShape, ThreadRuns>? groupNormChunks;
+    private Action<Index1D, ArrayView<float>, GroupNormShape, float, ThreadRuns>? groupNormCombine;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        GroupNormShape, int, ThreadRuns>? groupNormApply;
+
+    /// <summary>
+    /// y = GroupNorm(x) * gamma + beta, then y = y * sigmoid(y) when <paramref name="swish"/>.
+    /// x, y: [B, C, Spatial] (y may alias x); gamma, beta: [C]; statistics: scratch of
+    /// <see cref="GroupNormShape.StatisticsLength"/> floats.
+    /// </summary>
+    public void GroupNorm(ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> y,
+        ArrayView<float> statistics, GroupNormShape shape, float eps, bool swish)
+    {
+        if (shape.Groups < 1 || shape.Channels % shape.Groups != 0)
+            throw new ArgumentException($"GroupNorm: {shape.Channels} channels do not split into {shape.Groups} groups");
+        Require(x, shape.Length, "GroupNorm x");
+        Require(y, shape.Length, "GroupNorm y");
+        Require(gamma, shape.Channels, "GroupNorm gamma");
+        Require(beta, shape.Channels, "GroupNorm beta");
+        Require(statistics, shape.StatisticsLength, "GroupNorm statistics");
+        if (shape.Length == 0)
+            return;
+        groupNormChunks ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            GroupNormShape, ThreadRuns>(GroupNormKernels.ChunkStatistics);
+        groupNormCombine ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, GroupNormShape, float,
+            ThreadRuns>(GroupNormKernels.CombineChunks);
+        groupNormApply ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, ArrayView<float>, GroupNormShape, int, ThreadRuns>(GroupNormKernels.Apply);
+        int groups = shape.Batch * shape.Groups;
+        ThreadRuns chunks = Runs((long)groups * shape.Chunks), combine = Runs(groups), apply = Runs(shape.Length);
+        groupNormChunks(chunks.Threads, x, statistics, shape, chunks);
+        groupNormCombine(combine.Threads, statistics, shape, eps, combine);
+        groupNormApply(apply.Threads, x, gamma, beta, y, statistics, shape, swish ? 1 : 0, apply);
+    }
+}
