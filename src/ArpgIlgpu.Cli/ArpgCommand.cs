@@ -9,6 +9,7 @@ internal static class ArpgCommand
     {
         var root = new RootCommand("ARPG image generation on ILGPU (CUDA, OpenCL, CPU)");
         root.Subcommands.Add(DevicesCommand.Create());
+        root.Subcommands.Add(DownloadCommand.Create());
         return CommandRunner.Invoke(root, args);
     }
 }
