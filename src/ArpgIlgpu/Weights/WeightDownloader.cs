@@ -226,12 +226,11 @@ public sealed class WeightDownloader
     {
         try
         {
-            // Unbuffered: the loop writes whole 1 MiB chunks, and a failed write leaves nothing for
-            // Dispose to flush (and fail on again).
-            var stream = new FileStream(partial, start == 0 ? FileMode.Create : FileMode.Open, FileAccess.Write,
+            // The partial file holds exactly `start` bytes, so appending continues it. Unbuffered:
+            // the loop writes whole 1 MiB chunks, and a failed write leaves nothing for Dispose to
+            // flush (and fail on again).
+            return new FileStream(partial, start == 0 ? FileMode.Create : FileMode.Append, FileAccess.Write,
                 FileShare.None, bufferSize: 0, useAsync: true);
-            stream.Seek(start, SeekOrigin.Begin);
-            return stream;
         }
         catch (IOException e)
         {
