@@ -12,7 +12,7 @@ public sealed record DownloadedFile(WeightFile File, string Path, long SizeBytes
     {
         string size = $"{SizeBytes} bytes, sha256 {Sha256}";
         if (File.HasFullDigest)
-            return $"{size} (matches the manifest)";
+            return $"{size} (matches the full digest in the manifest)";
         if (File.Sha256 is not null)
             return $"{size} (matches the known prefix {File.Sha256}: a partial check)";
         return $"{size} (no digest known: only the size was checked)";
