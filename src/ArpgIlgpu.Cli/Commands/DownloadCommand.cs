@@ -42,7 +42,6 @@ internal static class DownloadCommand
                 $"name the models to download: {string.Join(", ", store.Manifest.Names)}, or {WeightManifest.AllModels}");
         IReadOnlyList<WeightFile> files = store.Manifest.Select(models);
         var options = new DownloadOptions { Mirror = MirrorUrl.Resolve(mirrorOption) };
-        var printer = new DownloadProgressPrinter(Console.Error, redrawInPlace: !Console.IsErrorRedirected);
 
         foreach (WeightFile file in files)
         {
@@ -57,6 +56,7 @@ internal static class DownloadCommand
             DownloadedFile downloaded;
             try
             {
+                using var printer = new DownloadProgressPrinter(Console.Error, redrawInPlace: !Console.IsErrorRedirected);
                 downloaded = await store.DownloadAsync(file.Model, options, printer, cancellation);
             }
             catch (WeightDownloadException e)

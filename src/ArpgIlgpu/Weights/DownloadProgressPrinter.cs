@@ -6,8 +6,9 @@ namespace ArpgIlgpu.Weights;
 /// <summary>
 /// Writes download progress for people: a line at most every <c>interval</c> while bytes arrive
 /// (redrawn in place on a terminal), and one line for each resume and each verification.
+/// Dispose it before writing anything else, so that a redrawn line is ended first.
 /// </summary>
-public sealed class DownloadProgressPrinter : IProgress<DownloadProgress>
+public sealed class DownloadProgressPrinter : IProgress<DownloadProgress>, IDisposable
 {
     private readonly TextWriter writer;
     private readonly bool redrawInPlace;
@@ -52,6 +53,14 @@ public sealed class DownloadProgressPrinter : IProgress<DownloadProgress>
         }
     }
 
+    /// <summary>Ends a progress line that is still being redrawn.</summary>
+    public void Dispose()
+    {
+        if (lineOpen)
+            writer.WriteLine();
+        lineOpen = false;
+    }
+
     private void Restart(long receivedBytes)
     {
         startBytes = receivedBytes;
@@ -86,9 +95,7 @@ public sealed class DownloadProgressPrinter : IProgress<DownloadProgress>
 
     private void WriteLine(string line)
     {
-        if (lineOpen)
-            writer.WriteLine();
-        lineOpen = false;
+        Dispose();
         writer.WriteLine(line);
     }
 }

@@ -48,4 +48,14 @@ public sealed class DownloadProgressPrinterTests
         Assert.EndsWith($"{Environment.NewLine}f.pt: computing sha256 of 2.0 KiB{Environment.NewLine}", text);
         Assert.Equal(2, text.Split(Environment.NewLine).Length - 1);
     }
+
+    [Fact]
+    public void Disposing_ends_a_redrawn_line()
+    {
+        var output = new StringWriter();
+        using (var printer = new DownloadProgressPrinter(output, redrawInPlace: true))
+            printer.Report(new DownloadProgress("f.pt", DownloadStage.Receiving, 1024, null));
+
+        Assert.EndsWith(Environment.NewLine, output.ToString());
+    }
 }

@@ -26,7 +26,8 @@ public enum ServerFault
 
 /// <summary>
 /// A minimal HTTP/1.1 server on 127.0.0.1 (ephemeral port) for download tests: serves byte arrays
-/// under paths, honours <c>Range: bytes=N-</c>, answers 404 for other paths, and misbehaves on
+/// under paths, honours <c>Range: bytes=N-</c>, redirects (302) as told, as Hugging Face redirects
+/// its resolve/ URLs to a CDN, answers 404 for other paths, and misbehaves on
 /// request as <see cref="ServerFault"/> says. One connection at a time, <c>Connection: close</c>
 /// on every response; it stops itself after a minute at the latest.
 /// </summary>
@@ -42,6 +43,7 @@ public sealed class FakeWeightServer : IAsyncDisposable
     private readonly TcpListener listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource stop = new(Lifetime);
     private readonly ConcurrentDictionary<string, byte[]> files = new();
+    private readonly ConcurrentDictionary<string, string> redirects = new();
     private readonly ConcurrentQueue<ServerFault> faults = new();
     private readonly ConcurrentQueue<Request> requests = new();
     private readonly Task acceptLoop;
@@ -62,6 +64,9 @@ public sealed class FakeWeightServer : IAsyncDisposable
 
     /// <summary>Serves <paramref name="content"/> under the absolute <paramref name="path"/>.</summary>
     public void Serve(string path, byte[] content) => files[path] = content;
+
+    /// <summary>Answers requests for <paramref name="path"/> with a 302 to <paramref name="target"/> on this server.</summary>
+    public void Redirect(string path, string target) => redirects[path] = target;
 
     /// <summary>The next requests misbehave as listed, one fault each; later ones are served normally.</summary>
     public void FailNext(params ServerFault[] next)
@@ -131,6 +136,11 @@ public sealed class FakeWeightServer : IAsyncDisposable
         {
             // Returns when the client hangs up (0 bytes) or the connection's time is up.
             _ = await stream.ReadAsync(new byte[1], cancellation);
+            return;
+        }
+        if (redirects.TryGetValue(path, out string? target))
+        {
+            await WriteHeadAsync(stream, "302 Found", [("Location", new Uri(BaseUrl, target).AbsoluteUri), ("Content-Length", "0")], cancellation);
             return;
         }
         if (!files.TryGetValue(path, out byte[]? content))

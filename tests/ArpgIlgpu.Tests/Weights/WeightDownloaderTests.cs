@@ -76,6 +76,23 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_resume_keeps_its_Range_across_a_redirect()
+    {
+        const string cdnPath = "/cdn/blob-1234";
+        server.Serve(cdnPath, content);
+        server.Redirect(ServedPath, cdnPath);
+        server.FailNext(ServerFault.None, ServerFault.DropHalfway);
+
+        await Download(Entry(digest), Options());
+
+        Assert.Equal(content, File.ReadAllBytes(CachedFile));
+        string resume = $"bytes={content.Length / 2}-";
+        Assert.Equal(
+            [new(ServedPath, null), new(cdnPath, null), new(ServedPath, resume), new FakeWeightServer.Request(cdnPath, resume)],
+            server.Requests);
+    }
+
+    [Fact]
     public async Task A_partial_file_from_an_earlier_run_is_resumed()
     {
         File.WriteAllBytes(CachedFile + WeightDownloader.PartialSuffix, content[..1000]);
