@@ -11,6 +11,7 @@ internal static class ArpgCommand
         root.Subcommands.Add(DevicesCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
+        root.Subcommands.Add(DownloadCommand.Create());
         return CommandRunner.Invoke(root, args);
     }
 }
