@@ -12,6 +12,7 @@ internal static class ArpgCommand
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
         return CommandRunner.Invoke(root, args);
     }
 }

@@ -90,35 +90,6 @@ public sealed record VqConfig
     }
 
     /// <summary>
-    /// Reads the "vq" object of a config file in the fixture schema
-    /// (<c>{"arpg": {...}, "vq": {...}}</c>); errors name the file and the field.
-    /// </summary>
-    public static VqConfig FromConfigFile(string path)
-    {
-        string text;
-        try
-        {
-            text = File.ReadAllText(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException($"config {path}: cannot be read ({e.Message})", e);
-        }
-        try
-        {
-            using JsonDocument doc = JsonDocument.Parse(text);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object
-                || !doc.RootElement.TryGetProperty("vq", out JsonElement vq))
-                throw new InvalidInputException($"config {path}: no \"vq\" object (expected {{\"arpg\": {{...}}, \"vq\": {{...}}}})");
-            return FromJson(vq, $"config {path}, \"vq\"");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidInputException($"config {path}: not valid JSON ({e.Message})", e);
-        }
-    }
-
-    /// <summary>
     /// Every tensor the model expects in a state dict, with its shape, by the official names
     /// (encoder.*, decoder.*, quantize.embedding.weight, quant_conv.*, post_quant_conv.*).
     /// <see cref="IgnoredTensors"/> may also be present.

@@ -45,7 +45,9 @@ public sealed class ComputeDevice : IDisposable
     public Ops Ops => ops ??= new Ops(this);
 
     /// <summary>A one-line description: kind, name and memory.</summary>
-    public string Description => $"{KindName(Kind)} '{Name}' ({FormatBytes(Accelerator.MemorySize)})";
+    public string Description => Kind == DeviceKind.Cpu
+        ? $"cpu '{Name}' (ILGPU's CPU accelerator: host memory, slow; see `arpg devices` for faster ones)"
+        : $"{KindName(Kind)} '{Name}' ({FormatBytes(Accelerator.MemorySize)})";
 
     /// <summary>
     /// Opens the device a <see cref="DeviceSpec"/> names. <c>auto</c> picks CUDA, else an OpenCL
@@ -57,6 +59,8 @@ public sealed class ComputeDevice : IDisposable
         try
         {
             (Device device, DeviceKind kind) = Select(context, spec);
+            if (kind == DeviceKind.OpenCL)
+                PoclCompatibility.NoteIfMarked(device.Name);
             return new ComputeDevice(context, device.CreateAccelerator(context), kind);
         }
         catch

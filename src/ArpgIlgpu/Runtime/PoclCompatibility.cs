@@ -17,6 +17,7 @@ namespace ArpgIlgpu.Runtime;
 internal static class PoclCompatibility
 {
     private static int warned;
+    private static readonly HashSet<string> marked = [];
 
     /// <summary>True for a PoCL device.</summary>
     public static bool IsPocl(CLDevice device) =>
@@ -25,7 +26,7 @@ internal static class PoclCompatibility
 
     /// <summary>
     /// Marks a PoCL device as supporting the generic address space (ILGPU's setter is internal,
-    /// hence reflection), before any accelerator is created for it. Says so once on stderr.
+    /// hence reflection), before any accelerator is created for it.
     /// </summary>
     public static void MarkGenericAddressSpaceCapable(CLDevice device)
     {
@@ -36,9 +37,19 @@ internal static class PoclCompatibility
         if (setter?.SetMethod is null)
             return; // a future ILGPU changed the property: leave the device hidden rather than guess
         setter.SetValue(device.Capabilities, true);
-        if (Interlocked.Exchange(ref warned, 1) == 0)
+        lock (marked)
+            marked.Add(device.Name);
+    }
+
+    /// <summary>Says once on stderr that a device about to be used was marked capable.</summary>
+    public static void NoteIfMarked(string deviceName)
+    {
+        bool wasMarked;
+        lock (marked)
+            wasMarked = marked.Contains(deviceName);
+        if (wasMarked && Interlocked.Exchange(ref warned, 1) == 0)
             Console.Error.WriteLine(
-                $"note: PoCL device '{device.Name}' does not report OpenCL's generic address space; " +
-                "marking it usable (our kernels compile without generic pointers at -O2)");
+                $"note: PoCL device '{deviceName}' does not report OpenCL's generic address space; " +
+                "using it anyway (our kernels compile without generic pointers at -O2)");
     }
 }

@@ -16,7 +16,7 @@ public sealed class FixtureSet : IDisposable
         Name = name;
         using var doc = JsonDocument.Parse(File.ReadAllText(Fixtures.PathOf(name, "json")));
         Json = doc.RootElement.Clone();
-        Arpg = ArpgConfig.FromJson(Json.GetProperty("arpg"), $"{name}.json");
+        Arpg = ModelConfigFile.Read(Fixtures.PathOf(name, "json")).Arpg!;
         Expected = StateDict.Open(Fixtures.PathOf(name, "expected.safetensors"));
         JsonElement gen = Json.GetProperty("generation");
         Steps = gen.GetProperty("steps").GetInt32();

@@ -9,7 +9,7 @@ internal sealed class VqFixture : IDisposable
 {
     public VqFixture(string name, ComputeDevice device)
     {
-        Config = VqConfig.FromConfigFile(Fixtures.PathOf(name, "json"));
+        Config = ModelConfigFile.Read(Fixtures.PathOf(name, "json")).Vq!;
         using (StateDict weights = StateDict.Open(Fixtures.PathOf(name, "vq.pt")))
             Model = VqModel.Load(device, Config, weights);
         Expected = StateDict.Open(Fixtures.PathOf(name, "expected.safetensors"));

@@ -1,0 +1,151 @@
+using ArpgIlgpu.Models;
+using ArpgIlgpu.Runtime;
+using ArpgIlgpu.Weights;
+using System.CommandLine;
+
+namespace ArpgIlgpu.Cli;
+
+/// <summary>The transformer and tokenizer a command will use: configs and checkpoint files.</summary>
+/// <param name="Arpg">Transformer config.</param>
+/// <param name="ArpgCheckpoint">Its weights, or null for random weights (tiny-random) or when not needed.</param>
+/// <param name="Vq">Tokenizer config.</param>
+/// <param name="VqCheckpoint">Its weights, or null when random or absent.</param>
+/// <param name="Random">True for <c>--model tiny-random</c>: both models randomly initialised.</param>
+internal sealed record ModelChoice(ArpgConfig Arpg, string? ArpgCheckpoint, VqConfig Vq, string? VqCheckpoint, bool Random);
+
+/// <summary>
+/// The options every model-using command shares: which model (a released preset, a config file
+/// with checkpoints, or tiny-random), where its weights are, whether to download them, and the
+/// device. Resolving them finds the files (cache, weights/) or says exactly what is missing.
+/// </summary>
+internal sealed class ModelOptions
+{
+    /// <summary>The released tokenizer's name in the weights manifest.</summary>
+    private const string VqTokenizerName = "VQ-16";
+
+    private static readonly string[] ModelNames = [.. ArpgConfig.Presets.Keys, TinyRandom.Name];
+
+    public Option<string> Model { get; } = new("--model")
+    {
+        Description = $"Released model ({string.Join(", ", ArpgConfig.Presets.Keys)}) or {TinyRandom.Name} " +
+                      "(a small random model: noise pictures, no download)",
+        DefaultValueFactory = _ => "ARPG-L",
+    };
+
+    public Option<string?> Config { get; } = new("--config")
+    {
+        Description = "Model shapes as JSON ({\"arpg\": {...}, \"vq\": {...}}, the fixture schema); needs the checkpoint options",
+    };
+
+    public Option<string?> ArpgCheckpoint { get; } = new("--arpg-checkpoint")
+    {
+        Description = "ARPG weights (.pt or .safetensors); default: the --model's file in the cache or weights/",
+    };
+
+    public Option<string?> VqCheckpoint { get; } = new("--vq-checkpoint")
+    {
+        Description = "VQ tokenizer weights (.pt or .safetensors); default: vq_ds16_c2i.pt in the cache or weights/",
+    };
+
+    public Option<bool> Download { get; } = new("--download")
+    {
+        Description = "Download missing released weights into the cache first (see `arpg download`)",
+    };
+
+    public Option<string> Device { get; } = new("--device")
+    {
+        Description = "auto, cpu, cuda[:i] or opencl[:i] (auto: CUDA, else an OpenCL GPU, else OpenCL on the CPU, else the CPU accelerator)",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    /// <summary>Adds the options to a command.</summary>
+    public void AddTo(Command command, bool transformer, bool tokenizer)
+    {
+        command.Options.Add(Model);
+        command.Options.Add(Config);
+        if (transformer)
+            command.Options.Add(ArpgCheckpoint);
+        if (tokenizer)
+            command.Options.Add(VqCheckpoint);
+        command.Options.Add(Download);
+        command.Options.Add(Device);
+    }
+
+    /// <summary>Opens the device named by --device, saying on stderr which one it is.</summary>
+    public ComputeDevice OpenDevice(ParseResult parsed)
+    {
+        ComputeDevice device = ComputeDevice.Open(DeviceSpec.Parse(parsed.GetValue(Device)!));
+        Console.Error.WriteLine($"device: {device.Description}");
+        return device;
+    }
+
+    /// <summary>
+    /// Resolves configs and files for a command that uses the transformer and/or the tokenizer.
+    /// With --config, a command that can do without the tokenizer (generate --save-tokens) gets
+    /// none when --vq-checkpoint is absent (<paramref name="tokenizerOptionalWithConfig"/>).
+    /// </summary>
+    public async Task<ModelChoice> ResolveAsync(ParseResult parsed, bool transformer, bool tokenizer,
+        CancellationToken cancel, bool tokenizerOptionalWithConfig = false)
+    {
+        string model = parsed.GetValue(Model)!;
+        string? configPath = parsed.GetValue(Config);
+        string? arpgFile = transformer ? parsed.GetValue(ArpgCheckpoint) : null;
+        string? vqFile = tokenizer ? parsed.GetValue(VqCheckpoint) : null;
+
+        if (model.Equals(TinyRandom.Name, StringComparison.OrdinalIgnoreCase) && configPath is null)
+        {
+            if (arpgFile is not null || vqFile is not null)
+                throw new InvalidInputException($"--model {TinyRandom.Name} has random weights; it takes no checkpoint options");
+            return new ModelChoice(TinyRandom.Arpg, null, TinyRandom.Vq, null, Random: true);
+        }
+        if (configPath is not null)
+        {
+            ModelConfigFile file = ModelConfigFile.Read(configPath);
+            if (transformer && file.Arpg is null)
+                throw new InvalidInputException($"--config {configPath}: no \"arpg\" object");
+            if (transformer && arpgFile is null)
+                throw new InvalidInputException("--config needs --arpg-checkpoint (the weights of that shape)");
+            if (tokenizer && vqFile is null && !tokenizerOptionalWithConfig)
+                throw new InvalidInputException("--config needs --vq-checkpoint (the tokenizer of that shape)");
+            RequireFile(arpgFile, "--arpg-checkpoint");
+            RequireFile(vqFile, "--vq-checkpoint");
+            return new ModelChoice(file.Arpg ?? TinyRandom.Arpg, arpgFile, file.Vq ?? VqConfig.Vq16, vqFile, Random: false);
+        }
+        string? presetName = ArpgConfig.Presets.Keys.FirstOrDefault(k => k.Equals(model, StringComparison.OrdinalIgnoreCase));
+        if (presetName is null)
+            throw new InvalidInputException($"--model '{model}': expected one of {string.Join(", ", ModelNames)}");
+        ArpgConfig preset = ArpgConfig.Presets[presetName];
+
+        RequireFile(arpgFile, "--arpg-checkpoint");
+        RequireFile(vqFile, "--vq-checkpoint");
+        var wanted = new List<string>();
+        if (transformer && arpgFile is null)
+            wanted.Add(presetName);
+        if (tokenizer && vqFile is null)
+            wanted.Add(VqTokenizerName);
+        WeightStore store = WeightStore.Open();
+        var found = new Dictionary<string, string>();
+        foreach (string name in wanted)
+        {
+            string? path = store.Find(name);
+            if (path is null && parsed.GetValue(Download))
+            {
+                using var printer = new DownloadProgressPrinter(Console.Error, redrawInPlace: !Console.IsErrorRedirected);
+                path = await store.EnsureAsync(name, new DownloadOptions { Mirror = MirrorUrl.Resolve(null) }, printer, cancel);
+            }
+            if (path is not null)
+                found[name] = path;
+        }
+        string[] missing = wanted.Where(n => !found.ContainsKey(n)).ToArray();
+        if (missing.Length > 0)
+            throw new InvalidInputException(store.MissingFilesMessage(missing) + " (or pass --download)");
+        return new ModelChoice(preset, arpgFile ?? found.GetValueOrDefault(presetName),
+            VqConfig.Vq16, vqFile ?? found.GetValueOrDefault(VqTokenizerName), Random: false);
+    }
+
+    private static void RequireFile(string? path, string option)
+    {
+        if (path is not null && !File.Exists(path))
+            throw new InvalidInputException($"{option} {path}: no such file");
+    }
+}
