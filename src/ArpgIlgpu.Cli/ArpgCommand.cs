@@ -13,6 +13,9 @@ internal static class ArpgCommand
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(DecodeCommand.Create());
+        root.Subcommands.Add(EncodeCommand.Create());
+        root.Subcommands.Add(ScoreCommand.Create());
         return CommandRunner.Invoke(root, args);
     }
 }
