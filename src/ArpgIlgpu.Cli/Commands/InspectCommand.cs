@@ -19,7 +19,7 @@ internal static class InspectCommand
             foreach (TensorInfo info in infos)
                 Console.WriteLine($"{info.Name.PadRight(nameWidth)}  {info.DType.TorchName(),-8}  {TensorInfo.FormatShape(info.Shape)}");
             long parameters = infos.Sum(i => i.ElementCount);
-            Console.WriteLine($"{infos.Count} tensors, {parameters:N0} parameters (state dict: {stateDict.FoundAt})");
+            Console.WriteLine($"{infos.Count} tensors, {parameters:N0} parameters ({stateDict.Format}, state dict at {stateDict.FoundAt})");
             return CommandRunner.Ok;
         });
         return command;

@@ -44,7 +44,8 @@ public static class SafeTensorsWriter
         }
         catch (Exception e)
         {
-            File.Delete(temp);
+            if (File.Exists(temp)) // File.Delete throws when the folder itself is missing
+                File.Delete(temp);
             if (e is IOException or UnauthorizedAccessException)
                 throw new InvalidInputException($"{path}: cannot write: {e.Message}", e);
             throw;

@@ -116,9 +116,9 @@ internal sealed class Unpickler
             case 0x91: Push(PopMark()); break;                           // FROZENSET
             case (byte)'l': Push(new List<object?>(PopMark())); break;   // LIST
             case (byte)'d': Push(DictFrom(PopMark())); break;            // DICT
-            case (byte)'a': AppendTo(Pop(), 1); break;                   // APPEND
-            case (byte)'e': AppendTo(null, 0); break;                    // APPENDS
-            case 0x90: AppendTo(null, 0); break;                         // ADDITEMS
+            case (byte)'a': Append(Pop()); break;                        // APPEND
+            case (byte)'e': AppendMarked(); break;                       // APPENDS
+            case 0x90: AppendMarked(); break;                            // ADDITEMS
             case (byte)'s': SetItems(PopN(2)); break;                    // SETITEM
             case (byte)'u': SetItems(PopMark()); break;                  // SETITEMS
 
@@ -195,13 +195,16 @@ internal sealed class Unpickler
         return global;
     }
 
-    private void AppendTo(object? single, int count)
+    private void Append(object? value) => ListOnTop().Add(value);
+
+    private void AppendMarked()
     {
-        object?[] items = count == 1 ? [single] : PopMark();
-        if (Peek() is not List<object?> list)
-            throw new FormatException($"APPEND to {TorchPickleRules.Describe(Peek())}, which is not a list");
-        list.AddRange(items);
+        object?[] items = PopMark();
+        ListOnTop().AddRange(items);
     }
+
+    private List<object?> ListOnTop() => Peek() as List<object?>
+        ?? throw new FormatException($"APPEND to {TorchPickleRules.Describe(Peek())}, which is not a list");
 
     private void SetItems(object?[] keysAndValues)
     {

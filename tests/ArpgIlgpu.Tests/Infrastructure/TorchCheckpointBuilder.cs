@@ -1,3 +1,4 @@
+using ArpgIlgpu.Checkpoints;
 using System.Text;
 
 namespace ArpgIlgpu.Tests;
@@ -54,7 +55,7 @@ public sealed class TorchCheckpointBuilder
             p.String(t.Name).Global("torch._utils", "_rebuild_tensor_v2").Mark();
             p.Mark().String("storage").Global("torch", t.StorageType).String(t.StorageKey ?? t.Name).String("cpu")
                 .Int(t.ClaimedElements ?? t.Storage.Length / t.ElementSize).Tuple().BinPersId();
-            p.Int(t.Offset).IntTuple(t.Shape).IntTuple(t.Strides ?? RowMajor(t.Shape)).Bool(false);
+            p.Int(t.Offset).IntTuple(t.Shape).IntTuple(t.Strides ?? StoredTensor.RowMajorStrides(t.Shape.Select(d => (int)d).ToArray())).Bool(false);
             p.Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce();
         }
         p.SetItems();
@@ -83,17 +84,5 @@ public sealed class TorchCheckpointBuilder
                 zip.Add($"{Root}/data/{t.StorageKey ?? t.Name}", t.Storage);
         zip.Add($"{Root}/version", "3\n"u8.ToArray());
         return zip.ToArray();
-    }
-
-    private static long[] RowMajor(long[] shape)
-    {
-        var strides = new long[shape.Length];
-        long stride = 1;
-        for (int d = shape.Length - 1; d >= 0; d--)
-        {
-            strides[d] = stride;
-            stride *= shape[d];
-        }
-        return strides;
     }
 }

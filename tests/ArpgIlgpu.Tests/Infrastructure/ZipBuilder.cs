@@ -11,15 +11,18 @@ namespace ArpgIlgpu.Tests;
 /// </summary>
 public sealed class ZipBuilder
 {
-    private readonly List<(string Name, byte[] Data, bool Deflate)> _entries = [];
+    private readonly List<(string Name, byte[] Data, bool Deflate, uint Crc)> _entries = [];
 
     /// <summary>Write every size and offset in a zip64 extra field (as archives over 4 GB must).</summary>
     public bool Zip64ExtraFields { get; init; }
 
-    /// <summary>Adds an entry.</summary>
-    public ZipBuilder Add(string name, byte[] data, bool deflate = false)
+    /// <summary>
+    /// Adds an entry. <paramref name="crc"/>, when given, is the data's CRC-32, computed once by a
+    /// caller that zips the same data many times (the fuzz test).
+    /// </summary>
+    public ZipBuilder Add(string name, byte[] data, bool deflate = false, uint? crc = null)
     {
-        _entries.Add((name, data, deflate));
+        _entries.Add((name, data, deflate, crc ?? Crc32.Of(data)));
         return this;
     }
 
@@ -28,11 +31,10 @@ public sealed class ZipBuilder
     {
         var file = new MemoryStream();
         var central = new MemoryStream();
-        foreach (var (name, data, deflate) in _entries)
+        foreach (var (name, data, deflate, crc) in _entries)
         {
             byte[] nameBytes = Encoding.UTF8.GetBytes(name);
             byte[] stored = deflate ? Deflate(data) : data;
-            uint crc = Crc32.Of(data);
             long localOffset = file.Length;
             ushort method = deflate ? (ushort)8 : (ushort)0;
             const ushort Flags = 0x0808; // data descriptor follows, UTF-8 names: what torch writes

@@ -1,0 +1,31 @@
+namespace ArpgIlgpu.Tests;
+
+/// <summary>The exit code and the captured output of one in-process `arpg` run.</summary>
+public sealed record CliResult(int ExitCode, string Out, string Error);
+
+/// <summary>
+/// Runs the `arpg` command line in-process (ArpgCommand.Run), capturing stdout and stderr. Tests
+/// run one at a time (the assembly disables parallelization), so redirecting Console is safe.
+/// </summary>
+public static class CliInvocation
+{
+    /// <summary>Runs `arpg <paramref name="args"/>` and returns what it printed.</summary>
+    public static CliResult Run(params string[] args)
+    {
+        TextWriter originalOut = Console.Out, originalError = Console.Error;
+        var output = new StringWriter();
+        var error = new StringWriter();
+        Console.SetOut(output);
+        Console.SetError(error);
+        try
+        {
+            int exitCode = ArpgIlgpu.Cli.ArpgCommand.Run(args);
+            return new CliResult(exitCode, output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Console.SetOut(originalOut);
+            Console.SetError(originalError);
+        }
+    }
+}
