@@ -26,8 +26,8 @@ internal sealed class SamplingOptions
 
     public SamplingOptions()
     {
-        CfgSchedule.AcceptOnlyFromAmong("constant", "linear");
-        Schedule.AcceptOnlyFromAmong("arccos", "cosine");
+        OptionChoices.Restrict(CfgSchedule, "constant", "linear");
+        OptionChoices.Restrict(Schedule, "arccos", "cosine");
     }
 
     public void AddTo(Command command)

@@ -26,24 +26,24 @@ public sealed record TokenFile(IReadOnlyList<int>? Classes, IReadOnlyList<int[]>
     public static TokenFile Read(string path)
     {
         if (Directory.Exists(path))
-            throw new InvalidInputException($"tokens {path}: is a directory, not a JSON file");
+            throw new InvalidInputException($"--tokens {path}: is a directory, not a JSON file");
         var file = new FileInfo(path);
         if (!file.Exists)
-            throw new InvalidInputException($"tokens {path}: no such file");
+            throw new InvalidInputException($"--tokens {path}: no such file");
         if (file.Length > MaxFileBytes)
-            throw new InvalidInputException($"tokens {path}: {file.Length} bytes, more than the {MaxFileBytes} accepted");
+            throw new InvalidInputException($"--tokens {path}: {file.Length} bytes, more than the {MaxFileBytes} accepted");
         try
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            return FromJson(doc.RootElement, $"tokens {path}");
+            return FromJson(doc.RootElement, $"--tokens {path}");
         }
         catch (JsonException e)
         {
-            throw new InvalidInputException($"tokens {path}: not valid JSON ({e.Message})", e);
+            throw new InvalidInputException($"--tokens {path}: not valid JSON ({e.Message})", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"tokens {path}: cannot be read ({e.Message})", e);
+            throw new InvalidInputException($"--tokens {path}: cannot be read ({e.Message})", e);
         }
     }
 

@@ -1,0 +1,96 @@
+using Xunit;
+
+namespace ArpgIlgpu.Tests.Cli;
+
+/// <summary>
+/// Every command and option with invalid values: exit code 2, one error line on stderr that names
+/// the option or input, and nothing written.
+/// </summary>
+public class BadArgumentTests
+{
+    private static string Tiny(string suffix) => Fixtures.PathOf("tiny", suffix);
+
+    /// <summary>A generate run on the tiny fixture (tokens only) with some arguments replaced or added.</summary>
+    private static string[] Generate(params string[] extra) =>
+    [
+        "generate", "--config", Tiny("json"), "--classes", "3,7", "--steps", "8", "--device", "cpu",
+        "--save-tokens", "{out}/t.json", .. extra,
+        .. extra.Contains("--arpg-checkpoint") ? Array.Empty<string>() : ["--arpg-checkpoint", Tiny("arpg.pt")],
+    ];
+
+    private static object[] Case(string named, params string[] args) => [named, args];
+
+    public static IEnumerable<object[]> Cases() =>
+    [
+        // generate: sampling and model options
+        Case("--classes", Generate("--classes", "3,10")),
+        Case("--classes", Generate("--classes", "-1")),
+        Case("--classes", Generate("--classes", "three")),
+        Case("--steps", Generate("--steps", "0")),
+        Case("--steps", Generate("--steps", "65")),
+        Case("--steps", Generate("--steps", "many")),
+        Case("--cfg", Generate("--cfg", "NaN")),
+        Case("--cfg", Generate("--cfg", "-1")),
+        Case("--cfg-schedule", Generate("--cfg-schedule", "cubic")),
+        Case("--schedule", Generate("--schedule", "linear")),
+        Case("--temperature", Generate("--temperature", "-1")),
+        Case("--temperature", Generate("--temperature", "NaN")),
+        Case("--temperature", Generate("--temperature", "1e39")),
+        Case("--top-k", Generate("--top-k", "-1")),
+        Case("--top-k", Generate("--top-k", "99999999999")),
+        Case("--top-p", Generate("--top-p", "0")),
+        Case("--top-p", Generate("--top-p", "1.5")),
+        Case("--top-p", Generate("--top-p", "NaN")),
+        Case("--order", Generate("--order", "sideways")),
+        Case("--order", Generate("--order", "{out}/order-not-permutation.json")),
+        Case("--seed", Generate("--seed", "-1")),
+        Case("--batch", Generate("--batch", "-3")),
+        Case("--device", Generate("--device", "tpu")),
+        Case("--device", Generate("--device", "cuda:7")),
+        Case("--arpg-checkpoint", Generate("--arpg-checkpoint", "{out}/missing.pt")),
+        Case("embeddings.weight: expected [77, 64], found [79, 64]", Generate("--arpg-checkpoint", Fixtures.PathOf("tiny-fp16", "arpg.pt"))), // config disagrees with checkpoint
+        Case("--config", Generate("--config", "{out}/missing.json")),
+        Case("--model", "generate", "--model", "ARPG-M", "--classes", "1", "--out", "{out}/images"),
+        Case("--out", "generate", "--model", "tiny-random", "--classes", "1", "--steps", "2", "--out", "/proc/arpg-cannot-write"),
+        // decode
+        Case("--tokens", "decode", "--tokens", "{out}/missing.json", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--out", "{out}/images"),
+        Case("outside the codebook", "decode", "--tokens", "{out}/tokens-out-of-range.json", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--out", "{out}/images"),
+        Case("not a square", "decode", "--tokens", "{out}/tokens-wrong-length.json", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--out", "{out}/images"),
+        Case("--vq-checkpoint", "decode", "--tokens", "{out}/tokens-out-of-range.json", "--config", Tiny("json"), "--out", "{out}/images"),
+        // encode
+        Case("empty.png", "encode", "{out}/empty.png", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--save-tokens", "{out}/e.json"),
+        Case("--crop", "encode", "{out}/empty.png", "--crop", "--resize", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--save-tokens", "{out}/e.json"),
+        // score
+        Case("--tokens", "score", "--tokens", "{out}/tokens-wrong-length.json", "--config", Tiny("json"), "--arpg-checkpoint", Tiny("arpg.pt"), "--device", "cpu"),
+        Case("--orders", "score", "--tokens", "{out}/tokens-64.json", "--orders", "{out}/order-not-permutation.json", "--config", Tiny("json"), "--arpg-checkpoint", Tiny("arpg.pt"), "--device", "cpu"),
+        Case("classes", "score", "--tokens", "{out}/tokens-out-of-range.json", "--config", Tiny("json"), "--arpg-checkpoint", Tiny("arpg.pt"), "--device", "cpu"),
+    ];
+
+    [Theory, MemberData(nameof(Cases))]
+    public void ExitsWithTwoAndOneLineNamingTheProblem(string named, string[] template)
+    {
+        using var dir = new TempDirectory();
+        WriteInputs(dir);
+        string[] inputs = dir.Files();
+        string[] args = template.Select(a => a.Replace("{out}", dir.Path)).ToArray();
+
+        CliResult result = CliInvocation.Run(args);
+
+        Assert.Equal(2, result.ExitCode);
+        string[] errors = result.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => l.StartsWith("error", StringComparison.Ordinal)).ToArray();
+        Assert.True(errors.Length >= 1, $"no error line in: {result.Error}");
+        Assert.Contains(named, string.Join("\n", errors));
+        Assert.DoesNotContain("   at ", result.Error); // no stack trace
+        Assert.Equal(inputs, dir.Files()); // nothing written
+    }
+
+    private static void WriteInputs(TempDirectory dir)
+    {
+        File.WriteAllText(dir.File("order-not-permutation.json"), "[[" + string.Join(",", Enumerable.Repeat(0, 64)) + "]]");
+        File.WriteAllText(dir.File("tokens-out-of-range.json"), "{\"tokens\": [[" + string.Join(",", Enumerable.Repeat(99, 64)) + "]]}");
+        File.WriteAllText(dir.File("tokens-wrong-length.json"), "{\"classes\": [1], \"tokens\": [[1, 2, 3]]}");
+        File.WriteAllText(dir.File("tokens-64.json"), "{\"classes\": [1], \"tokens\": [[" + string.Join(",", Enumerable.Repeat(5, 64)) + "]]}");
+        File.WriteAllBytes(dir.File("empty.png"), []);
+    }
+}
