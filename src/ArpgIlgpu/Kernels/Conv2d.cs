@@ -71,12 +71,7 @@ internal static class Conv2dKernels
     private static void OutputBlock(int i, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
         ArrayView<float> y, Conv2dShape s, int accumulate)
     {
-        int columnBlocks = (s.OutWidth + ColumnBlock - 1) / ColumnBlock;
-        int channelBlocks = (s.OutChannels + ChannelBlock - 1) / ChannelBlock;
-        int ox0 = i % columnBlocks * ColumnBlock;
-        int oy = i / columnBlocks % s.OutHeight;
-        int co0 = i / columnBlocks / s.OutHeight % channelBlocks * ChannelBlock;
-        int b = i / columnBlocks / s.OutHeight / channelBlocks;
+        var (b, co0, oy, ox0) = BlockOrigin.Of(i, s, ChannelBlock, ColumnBlock);
 
         int k = s.Kernel, kk = k * k;
         long filter = (long)s.InChannels * kk;
@@ -145,12 +140,7 @@ internal static class Conv2dKernels
     private static void Same3x3Block(int i, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
         ArrayView<float> y, Conv2dShape s, int accumulate)
     {
-        int columnBlocks = (s.OutWidth + Columns3x3 - 1) / Columns3x3;
-        int channelBlocks = (s.OutChannels + Channels3x3 - 1) / Channels3x3;
-        int ox0 = i % columnBlocks * Columns3x3;
-        int oy = i / columnBlocks % s.OutHeight;
-        int co0 = i / columnBlocks / s.OutHeight % channelBlocks * Channels3x3;
-        int b = i / columnBlocks / s.OutHeight / channelBlocks;
+        var (b, co0, oy, ox0) = BlockOrigin.Of(i, s, Channels3x3, Columns3x3);
 
         long filter = (long)s.InChannels * 9;
         // Weight offsets of the 8 channels; channels past the output reuse the first.
@@ -229,6 +219,25 @@ internal static class Conv2dKernels
         StoreColumns(y, bias, s, accumulate, b, co, oy, ox0, a0, a1, a2, a3);
         if (ox0 + 4 < s.OutWidth)
             StoreColumns(y, bias, s, accumulate, b, co, oy, ox0 + 4, a4, a5, a6, a7);
+    }
+
+    /// <summary>
+    /// Where output block i starts: blocks of channels x columns, ordered (image, channel block,
+    /// row, column block) with the column block fastest, so neighbouring threads write neighbouring columns.
+    /// </summary>
+    private readonly struct BlockOrigin(int image, int channel, int row, int column)
+    {
+        public static BlockOrigin Of(int i, Conv2dShape s, int channels, int columns)
+        {
+            int columnBlocks = (s.OutWidth + columns - 1) / columns;
+            int channelBlocks = (s.OutChannels + channels - 1) / channels;
+            int rest = i / columnBlocks / s.OutHeight;
+            return new BlockOrigin(rest / channelBlocks, rest % channelBlocks * channels,
+                i / columnBlocks % s.OutHeight, i % columnBlocks * columns);
+        }
+
+        public void Deconstruct(out int b, out int co0, out int oy, out int ox0) =>
+            (b, co0, oy, ox0) = (image, channel, row, column);
     }
 
     /// <summary>x[row + ix], or the zero padding when column ix lies outside the image.</summary>

@@ -8,27 +8,36 @@ namespace ArpgIlgpu.Kernels;
 internal static class ResampleKernels
 {
     /// <summary>
-    /// One work item per output element: y[p, oy, ox] = x[p, oy / 2, ox / 2] (PyTorch's
-    /// F.interpolate(scale_factor=2, mode="nearest")). x: [planes, H, W] -> y: [planes, 2H, 2W].
+    /// One thread per output element (ox, oy, plane): y[p, oy, ox] = x[p, oy / 2, ox / 2]
+    /// (PyTorch's F.interpolate(scale_factor=2, mode="nearest")). x: [planes, H, W] -> y: [planes, 2H, 2W].
+    /// The 3-D index needs no division per element (GPUs, PoCL).
     /// </summary>
     [Kernel]
-    public static void UpsampleNearest2x(Index1D index, ArrayView<float> x, ArrayView<float> y, int height, int width,
-        ThreadRuns runs)
+    public static void UpsampleNearest2x(Index3D index, ArrayView<float> x, ArrayView<float> y, int height, int width)
     {
-        int outWidth = 2 * width;
-        for (int i = runs.First(index); i < runs.End(index); i++)
+        int ox = index.X, oy = index.Y, plane = index.Z;
+        y[((long)plane * 2 * height + oy) * 2 * width + ox] = x[((long)plane * height + oy / 2) * width + ox / 2];
+    }
+
+    /// <summary><see cref="UpsampleNearest2x"/> for the CPU accelerator: a run of whole planes per thread.</summary>
+    [Kernel]
+    public static void UpsampleNearest2xPlanes(Index1D index, ArrayView<float> x, ArrayView<float> y, int height,
+        int width, ThreadRuns runs)
+    {
+        for (int plane = runs.First(index); plane < runs.End(index); plane++)
+        for (int oy = 0; oy < 2 * height; oy++)
         {
-            int ox = i % outWidth;
-            int oy = i / outWidth % (2 * height);
-            int plane = i / outWidth / (2 * height);
-            y[i] = x[((long)plane * height + oy / 2) * width + ox / 2];
+            long source = ((long)plane * height + oy / 2) * width, target = ((long)plane * 2 * height + oy) * 2 * width;
+            for (int ox = 0; ox < 2 * width; ox++)
+                y[target + ox] = x[source + ox / 2];
         }
     }
 }
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, ThreadRuns>? upsampleNearest2x;
+    private Action<Index3D, ArrayView<float>, ArrayView<float>, int, int>? upsampleNearest2x;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, ThreadRuns>? upsampleNearest2xPlanes;
 
     /// <summary>Nearest-neighbour 2x upsampling. x: [planes, H, W] -> y: [planes, 2H, 2W] (planes = B*C).</summary>
     public void UpsampleNearest2x(ArrayView<float> x, ArrayView<float> y, int planes, int height, int width)
@@ -38,9 +47,16 @@ public sealed partial class Ops
         Require(y, length, "UpsampleNearest2x y");
         if (length == 0)
             return;
-        upsampleNearest2x ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            int, int, ThreadRuns>(ResampleKernels.UpsampleNearest2x);
-        ThreadRuns runs = Runs(length);
-        upsampleNearest2x(runs.Threads, x, y, height, width, runs);
+        if (device.PrefersBarrierFreeKernels)
+        {
+            upsampleNearest2xPlanes ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>,
+                ArrayView<float>, int, int, ThreadRuns>(ResampleKernels.UpsampleNearest2xPlanes);
+            ThreadRuns runs = Runs(planes);
+            upsampleNearest2xPlanes(runs.Threads, x, y, height, width, runs);
+            return;
+        }
+        upsampleNearest2x ??= Accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>,
+            int, int>(ResampleKernels.UpsampleNearest2x);
+        upsampleNearest2x(new Index3D(2 * width, 2 * height, planes), x, y, height, width);
     }
 }

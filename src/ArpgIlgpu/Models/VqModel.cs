@@ -94,6 +94,9 @@ public sealed class VqModel : IDisposable
 
     private long ScratchBudget => Math.Min(Device.Accelerator.MemorySize / 4, MaxScratchBytes);
 
+    /// <summary>A cap on images per pass below what memory allows (tests use it to force several passes).</summary>
+    internal int? MaxImagesPerPass { get; set; }
+
     /// <summary>Images one forward pass takes for this grid, given the device's memory.</summary>
     public int ImagesPerPass(int gridHeight, int gridWidth)
     {
@@ -199,7 +202,7 @@ public sealed class VqModel : IDisposable
     /// </summary>
     private IEnumerable<(int First, VqScratch Scratch)> Passes(int batch, int gridHeight, int gridWidth)
     {
-        int perPass = Math.Min(batch, ImagesPerPass(gridHeight, gridWidth));
+        int perPass = Math.Min(Math.Min(batch, ImagesPerPass(gridHeight, gridWidth)), MaxImagesPerPass ?? batch);
         if (scratch is null || scratch.GridHeight != gridHeight || scratch.GridWidth != gridWidth
             || scratch.Capacity < perPass)
         {
