@@ -13,7 +13,7 @@ public class VqConfigTests
     [Theory, MemberData(nameof(FixtureNames))]
     public void ExpectedTensorsAreExactlyTheCheckpointsTensors(string fixture)
     {
-        VqConfig config = VqConfig.FromConfigFile(Fixtures.PathOf(fixture, "json"));
+        VqConfig config = ModelConfigFile.Read(Fixtures.PathOf(fixture, "json")).Vq!;
         using StateDict weights = StateDict.Open(Fixtures.PathOf(fixture, "vq.pt"));
         IReadOnlyDictionary<string, int[]> expected = config.ExpectedTensors();
         Assert.Equal(weights.Names.Except(VqConfig.IgnoredTensors).Order(), expected.Keys.Order());
@@ -24,11 +24,11 @@ public class VqConfigTests
     [Fact]
     public void TheFixtureConfigsReadAsWritten()
     {
-        VqConfig tiny = VqConfig.FromConfigFile(Fixtures.PathOf("tiny", "json"));
+        VqConfig tiny = ModelConfigFile.Read(Fixtures.PathOf("tiny", "json")).Vq!;
         Assert.Equal(new VqConfig { CodebookSize = 64, Ch = 32, ZChannels = 64 } with { ChMult = tiny.ChMult }, tiny);
         Assert.Equal([1, 1, 2, 2, 4], tiny.ChMult);
         Assert.Equal(16, tiny.DownsampleFactor);
-        VqConfig fp16 = VqConfig.FromConfigFile(Fixtures.PathOf("tiny-fp16", "json"));
+        VqConfig fp16 = ModelConfigFile.Read(Fixtures.PathOf("tiny-fp16", "json")).Vq!;
         Assert.Equal((4, 1, 32), (fp16.DownsampleFactor, fp16.NumResBlocks, fp16.ZChannels));
         Assert.Equal(16, VqConfig.Vq16.DownsampleFactor);
         Assert.Equal(512, VqConfig.Vq16.LevelChannels(4));
@@ -50,13 +50,13 @@ public class VqConfigTests
     }
 
     [Theory]
-    [InlineData("""{"arpg": {}}""", "no \"vq\" object")]
+    [InlineData("""{"other": {}}""", "neither an \"arpg\" nor a \"vq\" object")]
     [InlineData("""{"vq": """, "not valid JSON")]
     public void ConfigFilesWithoutAVqObjectAreRejected(string text, string reason)
     {
         using var folder = new TempDirectory();
         File.WriteAllText(folder.File("c.json"), text);
-        var e = Assert.Throws<InvalidInputException>(() => VqConfig.FromConfigFile(folder.File("c.json")));
+        var e = Assert.Throws<InvalidInputException>(() => ModelConfigFile.Read(folder.File("c.json")).Vq!);
         Assert.Contains("c.json", e.Message);
         Assert.Contains(reason, e.Message);
     }

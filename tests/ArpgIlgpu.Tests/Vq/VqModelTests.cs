@@ -69,7 +69,7 @@ public class VqModelTests
     [Fact]
     public void LoadingACheckpointWithAnotherConfigNamesTheFirstMismatch()
     {
-        VqConfig other = VqConfig.FromConfigFile(Fixtures.PathOf("tiny-fp16", "json"));
+        VqConfig other = ModelConfigFile.Read(Fixtures.PathOf("tiny-fp16", "json")).Vq!;
         using StateDict weights = StateDict.Open(Fixtures.PathOf("tiny", "vq.pt"));
         var e = Assert.Throws<InvalidInputException>(() => VqModel.Load(TestDevices.Get("cpu"), other, weights));
         Assert.Contains("tiny.vq.pt", e.Message);
