@@ -16,6 +16,7 @@ internal static class ArpgCommand
         root.Subcommands.Add(DecodeCommand.Create());
         root.Subcommands.Add(EncodeCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return CommandRunner.Invoke(root, args);
     }
 }

@@ -1,9 +1,25 @@
 using ArpgIlgpu.Kernels;
 using ArpgIlgpu.Models;
 using ArpgIlgpu.Runtime;
+using ILGPU;
 using ILGPU.Runtime;
 
 namespace ArpgIlgpu.Generation;
+
+/// <summary>The phase names <see cref="ParallelDecoder"/> reports to a <see cref="PhaseClock"/>.</summary>
+public static class Phases
+{
+    /// <summary>Self-attention layers and the shared key/value projection.</summary>
+    public const string Pass1 = "pass 1";
+    /// <summary>Cross-attention layers over the shared cache.</summary>
+    public const string Pass2 = "pass 2";
+    /// <summary>Final norm and the vocabulary projection.</summary>
+    public const string Head = "head";
+    /// <summary>Guidance, filtering and drawing the tokens (and copying them to the host).</summary>
+    public const string Sampling = "sampling";
+    /// <summary>VQ decoding of the token grids to pixels.</summary>
+    public const string VqDecode = "vq decode";
+}
 
 /// <summary>Where a generation run is: reported after every step.</summary>
 /// <param name="Step">Steps finished.</param>
@@ -26,6 +42,12 @@ public sealed class ParallelDecoder
     /// <summary>A decoder over a loaded model.</summary>
     public ParallelDecoder(ArpgTransformer model) => this.model = model;
 
+    /// <summary>Device memory of the last run's caches and activations (bytes), for memory accounting.</summary>
+    public (long KvCacheBytes, long ActivationBytes) LastRunMemory { get; private set; }
+
+    /// <summary>When set, times the phases of every step (pass 1, pass 2, head, sampling); see <c>arpg bench</c>.</summary>
+    public PhaseClock? Clock { get; init; }
+
     /// <summary>
     /// Generates one image per class. Returns tokens [images][L] in grid (raster) order.
     /// <paramref name="imageIndices"/> names each image in the random streams (default 0..B-1):
@@ -45,11 +67,12 @@ public sealed class ParallelDecoder
         int[] order = options.Order ?? RandomOrder.Draw(length, options.Sampling.Seed);
         int[] counts = DecodingSchedule.TokensPerStep(length, options.Steps, options.Schedule);
 
-        using Run run = new(model, images, counts.Max(), order, indices, options.Sampling);
+        using Run run = new(model, images, counts.Max(), order, indices, options.Sampling, Clock);
+        LastRunMemory = (run.State.KvCacheBytes, run.State.ActivationBytes);
         // prefill: the class token of each row at RoPE slot 0 ("no class" for the unconditional half)
         int[] classIds = [.. classes.Select(c.ClassTokenId), .. Enumerable.Repeat(c.NoClassTokenId, images)];
         run.State.SetInputs(classIds, [0]);
-        model.Append(run.State, AttentionMask.Causal);
+        PhaseClock.Run(Clock, Phases.Pass1, () => model.Append(run.State, AttentionMask.Causal));
 
         int[][] canvas = Enumerable.Range(0, images).Select(_ => new int[length]).ToArray();
         int done = 0;
@@ -76,10 +99,12 @@ public sealed class ParallelDecoder
         private readonly int[] order;
         private readonly Tensor<int> orderOnDevice, indicesOnDevice, tokensOnDevice;
         private readonly int images;
+        private readonly PhaseClock? clock;
 
         public Run(ArpgTransformer model, int images, int maxTokensPerStep, int[] order, int[] indices,
-            SamplingSettings sampling)
+            SamplingSettings sampling, PhaseClock? clock)
         {
+            this.clock = clock;
             this.model = model;
             this.images = images;
             this.order = order;
@@ -102,16 +127,21 @@ public sealed class ParallelDecoder
         {
             int[] slots = order[done..(done + m)].Select(p => 1 + p).ToArray();
             State.SetQueries(m, slots);
-            var logits = model.Predict(State, AttentionMask.None);
+            PhaseClock.Run(clock, Phases.Pass2, () => model.CrossPass(State, AttentionMask.None));
+            ArrayView<float> logits = default;
+            PhaseClock.Run(clock, Phases.Head, () => logits = model.Head(State));
             var tokens = tokensOnDevice.Slice(0, images * m);
-            sampler.Sample(logits, images, m, cfg, step, orderOnDevice.Slice(done, m), indicesOnDevice.View, tokens);
             int[] sampled = new int[images * m];
-            tokens.CopyToCPU(sampled);
+            PhaseClock.Run(clock, Phases.Sampling, () =>
+            {
+                sampler.Sample(logits, images, m, cfg, step, orderOnDevice.Slice(done, m), indicesOnDevice.View, tokens);
+                tokens.CopyToCPU(sampled);
+            });
             if (feedBack)
             {
                 // both halves of the guided batch continue from the same tokens
                 State.SetInputs([.. sampled, .. sampled], slots);
-                model.Append(State, AttentionMask.None);
+                PhaseClock.Run(clock, Phases.Pass1, () => model.Append(State, AttentionMask.None));
             }
             return sampled;
         }

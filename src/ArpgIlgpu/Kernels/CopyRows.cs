@@ -14,17 +14,19 @@ internal static class CopyRowsKernels
     /// </summary>
     [Kernel]
     public static void Copy(Index1D index, ArrayView<float> src, ArrayView<float> dst,
-        int rowLength, int srcStride, int dstStride)
+        int rowLength, int srcStride, int dstStride, ThreadRuns runs)
     {
-        int i = index;
-        int r = i / rowLength, c = i % rowLength;
-        dst[(long)r * dstStride + c] = src[(long)r * srcStride + c];
+        for (int i = runs.First(index); i < runs.End(index); i++)
+        {
+            int r = i / rowLength, c = i % rowLength;
+            dst[(long)r * dstStride + c] = src[(long)r * srcStride + c];
+        }
     }
 }
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>? copyRows;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int, ThreadRuns>? copyRows;
 
     /// <summary>Copies <paramref name="rows"/> rows of <paramref name="rowLength"/> elements between strided layouts.</summary>
     public void CopyRows(ArrayView<float> src, int srcStride, ArrayView<float> dst, int dstStride, int rows, int rowLength)
@@ -33,8 +35,9 @@ public sealed partial class Ops
             return;
         Require(src, (long)(rows - 1) * srcStride + rowLength, "CopyRows src");
         Require(dst, (long)(rows - 1) * dstStride + rowLength, "CopyRows dst");
-        copyRows ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(
-            CopyRowsKernels.Copy);
-        copyRows(checked(rows * rowLength), src, dst, rowLength, srcStride, dstStride);
+        copyRows ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int,
+            ThreadRuns>(CopyRowsKernels.Copy);
+        ThreadRuns runs = Runs((long)rows * rowLength);
+        copyRows(runs.Threads, src, dst, rowLength, srcStride, dstStride, runs);
     }
 }

@@ -8,21 +8,21 @@ namespace ArpgIlgpu.Kernels;
 internal static class EmbeddingKernels
 {
     /// <summary>
-    /// One thread per output element: out[r, c] = table[ids[r], c].
+    /// One work item per output element: out[r, c] = table[ids[r], c].
     /// ids: [rows] (validated on the host); table: [vocab, dim]; out: [rows, dim].
     /// </summary>
     [Kernel]
-    public static void Gather(Index1D index, ArrayView<int> ids, ArrayView<float> table, ArrayView<float> output, int dim)
+    public static void Gather(Index1D index, ArrayView<int> ids, ArrayView<float> table, ArrayView<float> output, int dim,
+        ThreadRuns runs)
     {
-        int i = index;
-        int r = i / dim, c = i % dim;
-        output[i] = table[(long)ids[r] * dim + c];
+        for (int i = runs.First(index); i < runs.End(index); i++)
+            output[i] = table[(long)ids[i / dim] * dim + i % dim];
     }
 }
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, int>? embeddingGather;
+    private Action<Index1D, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, ThreadRuns>? embeddingGather;
 
     /// <summary>output[r, :] = table[ids[r], :]. ids: [rows]; table: [vocab, dim]; output: [rows, dim].</summary>
     public void Embedding(ArrayView<int> ids, ArrayView<float> table, ArrayView<float> output, int rows, int dim)
@@ -32,7 +32,8 @@ public sealed partial class Ops
         if (rows == 0)
             return;
         embeddingGather ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>,
-            ArrayView<float>, int>(EmbeddingKernels.Gather);
-        embeddingGather(checked(rows * dim), ids, table, output, dim);
+            ArrayView<float>, int, ThreadRuns>(EmbeddingKernels.Gather);
+        ThreadRuns runs = Runs((long)rows * dim);
+        embeddingGather(runs.Threads, ids, table, output, dim, runs);
     }
 }

@@ -76,24 +76,26 @@ internal static class RopeKernels
     /// </summary>
     [Kernel]
     public static void Rotate(Index1D index, ArrayView<float> x, ArrayView<int> slots,
-        ArrayView<float> cos, ArrayView<float> sin, int heads, int pairs, int period)
+        ArrayView<float> cos, ArrayView<float> sin, int heads, int pairs, int period, ThreadRuns runs)
     {
-        int idx = index;
-        int i = idx % pairs;
-        int r = idx / pairs / heads;
-        long at = 2L * idx;
-        long t = (long)slots[r % period] * pairs + i;
-        float c = cos[t], s = sin[t];
-        float x0 = x[at], x1 = x[at + 1];
-        x[at] = x0 * c - x1 * s;
-        x[at + 1] = x1 * c + x0 * s;
+        for (int idx = runs.First(index); idx < runs.End(index); idx++)
+        {
+            int i = idx % pairs;
+            int r = idx / pairs / heads;
+            long at = 2L * idx;
+            long t = (long)slots[r % period] * pairs + i;
+            float c = cos[t], s = sin[t];
+            float x0 = x[at], x1 = x[at + 1];
+            x[at] = x0 * c - x1 * s;
+            x[at + 1] = x1 * c + x0 * s;
+        }
     }
 }
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int>?
-        ropeRotate;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int,
+        ThreadRuns>? ropeRotate;
 
     /// <summary>
     /// Rotates every head of every row of x in place by its table slot: row r uses
@@ -110,7 +112,8 @@ public sealed partial class Ops
         if (period <= 0 || rows % period != 0)
             throw new ArgumentException($"Rope: {rows} rows are not a whole number of periods of {period}");
         ropeRotate ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>,
-            ArrayView<float>, ArrayView<float>, int, int, int>(RopeKernels.Rotate);
-        ropeRotate(checked(rows * heads * pairs), x, slots, cos, sin, heads, pairs, period);
+            ArrayView<float>, ArrayView<float>, int, int, int, ThreadRuns>(RopeKernels.Rotate);
+        ThreadRuns runs = Runs((long)rows * heads * pairs);
+        ropeRotate(runs.Threads, x, slots, cos, sin, heads, pairs, period, runs);
     }
 }

@@ -2,7 +2,8 @@ namespace ArpgIlgpu.Kernels;
 
 /// <summary>
 /// How a kernel's work items are split over threads: thread t handles the consecutive items
-/// [t * PerThread, min((t + 1) * PerThread, Total)). On GPUs and OpenCL PerThread is 1. On ILGPU's
+/// [t * PerThread, min((t + 1) * PerThread, Total)). On GPUs PerThread is 1 (neighbouring threads
+/// touch neighbouring addresses); on PoCL it is 64 (see ComputeDevice.IsHostCpu). On ILGPU's
 /// CPU accelerator every simulated thread index ends with a barrier of its group of OS threads;
 /// measured on the 2-core CI machines under load, a one-element-per-thread copy of 1M floats took
 /// 5 s, and the same kernel with runs of 4096 elements 10 ms. So there each thread takes a long run.
@@ -29,12 +30,17 @@ public sealed partial class Ops
     /// </summary>
     private const int RunsPerCpuThread = 4;
 
+    /// <summary>Items per work item on an OpenCL CPU device (PoCL): long enough to vectorise, short enough to balance.</summary>
+    private const int OpenClCpuRun = 64;
+
     /// <summary>The split of <paramref name="total"/> work items for this device (see <see cref="ThreadRuns"/>).</summary>
     private ThreadRuns Runs(long total)
     {
         int items = checked((int)total);
-        if (!device.PrefersBarrierFreeKernels || items == 0)
+        if (!device.IsHostCpu || items == 0)
             return new ThreadRuns(items, 1);
+        if (!device.PrefersBarrierFreeKernels)
+            return new ThreadRuns(items, OpenClCpuRun);
         long threads = (long)Accelerator.MaxNumThreads * RunsPerCpuThread;
         return new ThreadRuns(items, (int)Math.Max(1, (items + threads - 1) / threads));
     }

@@ -119,13 +119,23 @@ public sealed class ArpgTransformer : IDisposable
     }
 
     /// <summary>
-    /// Pass 2: the queries set by <see cref="DecodeState.SetQueries"/> (m per row, [MASK]
-    /// embeddings rotated by their target positions) attend to the shared cache through the
-    /// cross-attention layers; returns the logits [rows, m, vocab] (<see cref="DecodeState.Logits"/>).
+    /// Pass 2 and the head: the queries set by <see cref="DecodeState.SetQueries"/> go through
+    /// <see cref="CrossPass"/>, then <see cref="Head"/> turns them into logits
+    /// [rows, m, vocab] (<see cref="DecodeState.Logits"/>).
+    /// </summary>
+    public ArrayView<float> Predict(DecodeState s, AttentionMask mask)
+    {
+        CrossPass(s, mask);
+        return Head(s);
+    }
+
+    /// <summary>
+    /// Pass 2: the queries (m per row, [MASK] embeddings rotated by their target positions)
+    /// attend to the shared cache through the cross-attention layers; they never see each other.
     /// <paramref name="mask"/> None: every query sees the whole cache (generation); Causal: query t
     /// sees cache positions 0..t (teacher-forced scoring).
     /// </summary>
-    public ArrayView<float> Predict(DecodeState s, AttentionMask mask)
+    public void CrossPass(DecodeState s, AttentionMask mask)
     {
         Ops ops = device.Ops;
         int m = s.QueryCount, rows = s.Rows * m, d = Config.Dim;
@@ -151,12 +161,16 @@ public sealed class ArpgTransformer : IDisposable
             FeedForward(s, layer, x, rows);
             TraceRows($"cross{i}", x);
         }
+    }
 
-        // logits = RMSNorm(x) W_head^T: [rows, vocab]
+    /// <summary>logits = RMSNorm(queries) W_head^T: [rows, m, vocab], after <see cref="CrossPass"/>.</summary>
+    public ArrayView<float> Head(DecodeState s)
+    {
+        int rows = s.Rows * s.QueryCount, d = Config.Dim;
         ArrayView<float> normed = s.Normed.Slice(0, (long)rows * d);
-        ops.RmsNorm(x, w.Norm.View, Config.NormEps, normed, rows, d);
+        device.Ops.RmsNorm(s.Queries.Slice(0, (long)rows * d), w.Norm.View, Config.NormEps, normed, rows, d);
         ArrayView<float> logits = s.Logits.Slice(0, (long)rows * Config.VocabSize);
-        ops.Gemm(normed, w.Head.View, logits, rows, Config.VocabSize, d);
+        device.Ops.Gemm(normed, w.Head.View, logits, rows, Config.VocabSize, d);
         return logits;
     }
 

@@ -17,12 +17,21 @@ public sealed class ComputeDevice : IDisposable
     private readonly Context context;
     private Ops? ops;
 
-    private ComputeDevice(Context context, Accelerator accelerator, DeviceKind kind)
+    private ComputeDevice(Context context, Accelerator accelerator, DeviceKind kind, bool hostCpu)
     {
         this.context = context;
         Accelerator = accelerator;
         Kind = kind;
+        IsHostCpu = hostCpu;
     }
+
+    /// <summary>
+    /// True when kernels run on this machine's CPU cores: the CPU accelerator, or an OpenCL CPU
+    /// device such as PoCL. Element-wise kernels then give each work item a run of consecutive
+    /// elements, which CPU compilers vectorise (PoCL copies at ~20 GB/s with runs of 64 against
+    /// ~5 GB/s with one element per work item, measured on the CI machines).
+    /// </summary>
+    public bool IsHostCpu { get; }
 
     /// <summary>The ILGPU accelerator.</summary>
     public Accelerator Accelerator { get; }
@@ -61,7 +70,9 @@ public sealed class ComputeDevice : IDisposable
             (Device device, DeviceKind kind) = Select(context, spec);
             if (kind == DeviceKind.OpenCL)
                 PoclCompatibility.NoteIfMarked(device.Name);
-            return new ComputeDevice(context, device.CreateAccelerator(context), kind);
+            bool hostCpu = kind == DeviceKind.Cpu
+                           || device is CLDevice { DeviceType: CLDeviceType.CL_DEVICE_TYPE_CPU };
+            return new ComputeDevice(context, device.CreateAccelerator(context), kind, hostCpu);
         }
         catch
         {

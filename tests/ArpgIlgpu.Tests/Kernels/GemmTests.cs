@@ -32,18 +32,19 @@ public class GemmTests
             rtol: 1e-4f, atol: 1e-4f * MathF.Sqrt(k));
     }
 
-    public static IEnumerable<object[]> TiledShapes() =>
-    [
-        [1, 1, 1], [64, 64, 16], [65, 63, 17], [130, 70, 33], [7, 200, 5],
-    ];
+    public static IEnumerable<object[]> GroupedShapes() =>
+        from variant in new[] { "tiled", "grouped" }
+        from shape in new[] { (1, 1, 16), (64, 64, 16), (65, 63, 48), (130, 70, 32), (7, 200, 16), (2, 9, 1040), (6, 4, 16), (5, 3, 17) }
+        where variant == "tiled" || shape.Item3 % 16 == 0 // the grouped kernel takes K in multiples of 16
+        select new object[] { variant, shape.Item1, shape.Item2, shape.Item3 };
 
     /// <summary>
-    /// The tiled kernel needs groups of 16 x 16 threads, which ILGPU's CPU accelerator (4 threads
-    /// per group here) does not offer, so it is checked on OpenCL against the row-blocked kernel's
-    /// reference, the double-precision product.
+    /// The tiled and grouped kernels need groups of 256 and 16 threads, which ILGPU's CPU
+    /// accelerator (4 threads per group here) does not offer, so they are checked on OpenCL
+    /// against the double-precision product.
     /// </summary>
-    [Theory, OpenClCases(nameof(TiledShapes))]
-    public void TiledMatchesScalarReference(string backend, int m, int n, int k)
+    [Theory, OpenClCases(nameof(GroupedShapes))]
+    public void GroupKernelsMatchScalarReference(string backend, string variant, int m, int n, int k)
     {
         ComputeDevice device = TestDevices.Get(backend);
         var rng = new Random(m + 7 * n + 31 * k);
@@ -52,10 +53,17 @@ public class GemmTests
         using var tw = Tensor<float>.FromArray(device, w, n, k);
         using var ty = Tensor<float>.FromArray(device, y0, m, n);
         float[] product = Reference(x, w, m, n, k);
-        device.Ops.GemmTiled(tx.View, tw.View, ty.View, m, n, k, accumulate: true);
+        Action<bool> gemm = accumulate =>
+        {
+            if (variant == "tiled")
+                device.Ops.GemmTiled(tx.View, tw.View, ty.View, m, n, k, accumulate);
+            else
+                device.Ops.GemmGrouped(tx.View, tw.View, ty.View, m, n, k, accumulate);
+        };
+        gemm(true);
         TestData.AssertClose(product.Select((p, i) => p + y0[i]).ToArray(), ty.ToArray(),
             rtol: 1e-4f, atol: 1e-4f * MathF.Sqrt(k));
-        device.Ops.GemmTiled(tx.View, tw.View, ty.View, m, n, k);
+        gemm(false);
         TestData.AssertClose(product, ty.ToArray(), rtol: 1e-4f, atol: 1e-4f * MathF.Sqrt(k));
     }
 

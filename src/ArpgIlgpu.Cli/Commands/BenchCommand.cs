@@ -1,0 +1,116 @@
+using ArpgIlgpu.Generation;
+using ArpgIlgpu.Models;
+using ArpgIlgpu.Runtime;
+using System.CommandLine;
+using System.Text.Json;
+
+namespace ArpgIlgpu.Cli;
+
+/// <summary>
+/// `arpg bench`: times generation on weights of the real shapes (random with --random-weights,
+/// so no download is needed) and reports each phase as time, GFLOP/s and GB/s and as fractions
+/// of this device's peaks measured in the same run; `arpg bench kernels` does the same per op.
+/// </summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var models = new ModelOptions();
+        var random = new Option<bool>("--random-weights") { Description = "Random weights of the model's shape (no checkpoint needed)" };
+        var batch = new Option<int>("--batch") { Description = "Images per run", DefaultValueFactory = _ => 1 };
+        var steps = new Option<int>("--steps") { Description = "Decoding steps", DefaultValueFactory = _ => 64 };
+        var vq = new Option<bool>("--vq") { Description = "Also decode the images with the VQ-16 tokenizer (random weights with --random-weights)" };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of a table" };
+
+        var command = new Command("bench", "Benchmark generation: time per phase against the device's measured peaks");
+        models.AddTo(command, transformer: true, tokenizer: true);
+        foreach (Option o in new Option[] { random, batch, steps, vq, json })
+            command.Options.Add(o);
+        // --device and --json also apply to `bench kernels`
+        models.Device.Recursive = true;
+        json.Recursive = true;
+        command.Subcommands.Add(KernelBenchCommand.Create(models.Device, json));
+        command.SetAction(async (parsed, cancel) =>
+        {
+            int images = parsed.GetValue(batch), stepCount = parsed.GetValue(steps);
+            if (images < 1)
+                throw new InvalidInputException($"--batch {images}: must be at least 1");
+            bool randomWeights = parsed.GetValue(random), withVq = parsed.GetValue(vq);
+            ModelChoice choice = randomWeights
+                ? RandomChoice(parsed, models)
+                : await models.ResolveAsync(parsed, transformer: true, tokenizer: withVq, cancel);
+            if (stepCount < 1 || stepCount > choice.Arpg.BlockSize)
+                throw new InvalidInputException($"--steps {stepCount}: must be between 1 and {choice.Arpg.BlockSize}");
+
+            using ComputeDevice device = models.OpenDevice(parsed);
+            using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
+            using VqModel? tokenizer = withVq ? GenerateCommand.LoadTokenizer(device, choice) : null;
+            Console.Error.WriteLine("measuring the device's copy bandwidth and GEMM peak ...");
+            DevicePeaks peaks = DevicePeaks.Measure(device);
+            Console.Error.WriteLine($"benchmarking {images} image(s), {stepCount} steps ...");
+            GenerationReport report = GenerationBenchmark.Run(transformer, tokenizer, images, stepCount, peaks);
+
+            var result = new
+            {
+                device = device.Description,
+                model = parsed.GetValue(models.Config) ?? parsed.GetValue(models.Model),
+                random_weights = randomWeights,
+                precision = "fp32",
+                parameters = choice.Arpg.ParameterCount,
+                batch = images,
+                steps = stepCount,
+                seconds = report.Seconds,
+                images_per_s = report.ImagesPerSecond,
+                tokens_per_s = report.TokensPerSecond(choice.Arpg.BlockSize),
+                peak_bandwidth_gbs = peaks.BandwidthGBs,
+                peak_gemm_gflops = peaks.GemmGflops,
+                peak_gemm_size = peaks.GemmSize,
+                step_seconds = report.StepSeconds,
+                step_roofline_seconds = report.RooflineStepSeconds,
+                step_roofline_fraction = report.RooflineFraction,
+                memory_bytes = new { weights = report.WeightBytes, kv_caches = report.KvCacheBytes, activations = report.ActivationBytes },
+                phases = report.Phases.Select(p => new
+                {
+                    name = p.Name, seconds = p.Seconds, calls = p.Calls, gflop = p.Cost.Flops / 1e9, gbytes = p.Cost.Bytes / 1e9,
+                    gflops = p.Gflops, gbs = p.Gbs, fraction_of_peak_bandwidth = p.FractionOfBandwidth,
+                    fraction_of_peak_gemm = p.FractionOfGemm,
+                }),
+            };
+            if (parsed.GetValue(json))
+                Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+            else
+                PrintTable(report, result.device, choice.Arpg.BlockSize);
+            return CommandRunner.Ok;
+        });
+        return command;
+    }
+
+    private static ModelChoice RandomChoice(ParseResult parsed, ModelOptions models)
+    {
+        string? config = parsed.GetValue(models.Config);
+        string model = parsed.GetValue(models.Model)!;
+        if (config is not null)
+        {
+            ModelConfigFile file = ModelConfigFile.Read(config);
+            return new ModelChoice(file.Arpg ?? throw new InvalidInputException($"--config {config}: no \"arpg\" object"),
+                null, file.Vq ?? VqConfig.Vq16, null, Random: true);
+        }
+        if (model.Equals(TinyRandom.Name, StringComparison.OrdinalIgnoreCase))
+            return new ModelChoice(TinyRandom.Arpg, null, TinyRandom.Vq, null, Random: true);
+        if (!ArpgConfig.Presets.TryGetValue(model, out ArpgConfig? preset))
+            throw new InvalidInputException($"--model '{model}': expected one of {string.Join(", ", ArpgConfig.Presets.Keys)} or {TinyRandom.Name}");
+        return new ModelChoice(preset, null, VqConfig.Vq16, null, Random: true);
+    }
+
+    private static void PrintTable(GenerationReport r, string device, int tokens)
+    {
+        Console.WriteLine($"device: {device}");
+        Console.WriteLine($"peaks: copy {r.Peaks.BandwidthGBs:F1} GB/s, GEMM {r.Peaks.GemmGflops:F1} GFLOP/s ({r.Peaks.GemmSize}^3)");
+        Console.WriteLine($"{r.Batch} image(s), {r.Steps} steps: {r.Seconds:F2} s, {r.ImagesPerSecond:F3} img/s, {r.TokensPerSecond(tokens):F1} tokens/s");
+        Console.WriteLine($"{"phase",-10} {"seconds",9} {"calls",6} {"GFLOP/s",9} {"GB/s",8} {"of GEMM",8} {"of BW",7}");
+        foreach (PhaseReport p in r.Phases)
+            Console.WriteLine($"{p.Name,-10} {p.Seconds,9:F3} {p.Calls,6} {p.Gflops,9:F2} {p.Gbs,8:F2} {p.FractionOfGemm,8:P0} {p.FractionOfBandwidth,7:P0}");
+        Console.WriteLine($"step: {r.StepSeconds * 1e3:F1} ms; memory-bandwidth floor {r.RooflineStepSeconds * 1e3:F1} ms ({r.RooflineFraction:P0} of the roofline)");
+        Console.WriteLine($"memory: weights {ComputeDevice.FormatBytes(r.WeightBytes)}, KV caches {ComputeDevice.FormatBytes(r.KvCacheBytes)}, activations {ComputeDevice.FormatBytes(r.ActivationBytes)}");
+    }
+}

@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using ArpgIlgpu.Models;
+using ArpgIlgpu.Runtime;
+
+namespace ArpgIlgpu.Generation;
+
+/// <summary>One phase of a benchmark: time and work, and both as rates and fractions of the device's peaks.</summary>
+/// <param name="Name">pass 1, pass 2, head, sampling or vq decode.</param>
+/// <param name="Seconds">Total wall time in the phase.</param>
+/// <param name="Calls">Times the phase ran.</param>
+/// <param name="Cost">FLOPs and bytes the phase had to do (see <see cref="ArpgCost"/>).</param>
+/// <param name="Peaks">The device's measured peaks.</param>
+public sealed record PhaseReport(string Name, double Seconds, int Calls, WorkCost Cost, DevicePeaks Peaks)
+{
+    /// <summary>Achieved GFLOP/s.</summary>
+    public double Gflops => Cost.Flops / Seconds / 1e9;
+    /// <summary>Achieved GB/s.</summary>
+    public double Gbs => Cost.Bytes / Seconds / 1e9;
+    /// <summary>Achieved bandwidth over the copy probe's.</summary>
+    public double FractionOfBandwidth => Gbs / Peaks.BandwidthGBs;
+    /// <summary>Achieved GFLOP/s over the GEMM probe's.</summary>
+    public double FractionOfGemm => Gflops / Peaks.GemmGflops;
+}
+
+/// <summary>The result of <see cref="GenerationBenchmark.Run"/>.</summary>
+public sealed record GenerationReport(
+    int Batch, int Steps, double Seconds, IReadOnlyList<PhaseReport> Phases, DevicePeaks Peaks,
+    long WeightBytes, long KvCacheBytes, long ActivationBytes, double StepBytes)
+{
+    /// <summary>Images per second (token generation, plus VQ decoding when it was measured).</summary>
+    public double ImagesPerSecond => Batch / Seconds;
+    /// <summary>Image tokens per second.</summary>
+    public double TokensPerSecond(int tokensPerImage) => Batch * (double)tokensPerImage / Seconds;
+    /// <summary>Mean time of a decoding step (passes, head and sampling).</summary>
+    public double StepSeconds => Phases.Where(p => p.Name != ArpgIlgpu.Generation.Phases.VqDecode).Sum(p => p.Seconds) / Steps;
+    /// <summary>
+    /// The memory-bandwidth floor of a step: the bytes a step must move (all weights once, the
+    /// caches, the logits) over the measured bandwidth. Compute-bound batches sit above it.
+    /// </summary>
+    public double RooflineStepSeconds => StepBytes / (Peaks.BandwidthGBs * 1e9);
+    /// <summary>Roofline time over achieved time: 1 means the step streams memory as fast as a copy.</summary>
+    public double RooflineFraction => RooflineStepSeconds / StepSeconds;
+}
+
+/// <summary>
+/// Times a whole generation and its phases on the current weights (the shapes are what matter:
+/// random weights do the same work), after a warm-up that compiles the kernels.
+/// </summary>
+public static class GenerationBenchmark
+{
+    /// <summary>Generates <paramref name="batch"/> images in <paramref name="steps"/> steps (and decodes them when a tokenizer is given).</summary>
+    public static GenerationReport Run(ArpgTransformer model, VqModel? tokenizer, int batch, int steps, DevicePeaks peaks)
+    {
+        ArpgConfig c = model.Config;
+        int[] classes = Enumerable.Range(0, batch).Select(i => i % c.NumClasses).ToArray();
+        var options = new GenerationOptions { Steps = steps };
+
+        // warm-up: compile every kernel once (two steps take every path of the loop)
+        new ParallelDecoder(model).Generate(classes, options with { Steps = Math.Min(2, steps) });
+
+        // wall time of the real thing, without the clock's synchronisation
+        long start = Stopwatch.GetTimestamp();
+        int[][] tokens = new ParallelDecoder(model).Generate(classes, options);
+        if (tokenizer is not null)
+            TokenPictures.Decode(tokenizer, tokens);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+
+        // the same run, phase by phase
+        var clock = new PhaseClock(model.Device);
+        var decoder = new ParallelDecoder(model) { Clock = clock };
+        decoder.Generate(classes, options);
+        if (tokenizer is not null)
+            clock.Run(Phases.VqDecode, () => TokenPictures.Decode(tokenizer, tokens));
+
+        Dictionary<string, WorkCost> costs = Costs(c, tokenizer?.Config, 2 * batch, batch, steps);
+        var phases = clock.Phases
+            .Select(p => new PhaseReport(p.Phase, p.Time.TotalSeconds, p.Calls, costs[p.Phase], peaks)).ToList();
+        double stepBytes = costs.Where(p => p.Key != Phases.VqDecode).Sum(p => p.Value.Bytes) / steps;
+        return new GenerationReport(batch, steps, seconds, phases, peaks, model.WeightBytes,
+            decoder.LastRunMemory.KvCacheBytes, decoder.LastRunMemory.ActivationBytes, stepBytes);
+    }
+
+    /// <summary>The work of each phase over the whole run, replaying the schedule.</summary>
+    private static Dictionary<string, WorkCost> Costs(ArpgConfig c, VqConfig? vq, int rows, int images, int steps)
+    {
+        var cost = new ArpgCost(c);
+        var total = new Dictionary<string, WorkCost>
+        {
+            [Phases.Pass1] = cost.Pass1(rows, 1, 1), // prefill: the class token
+            [Phases.Pass2] = new(),
+            [Phases.Head] = new(),
+            [Phases.Sampling] = new(),
+        };
+        int[] counts = DecodingSchedule.TokensPerStep(c.BlockSize, steps, SampleSchedule.Arccos);
+        int length = 1;
+        for (int s = 0; s < counts.Length; s++)
+        {
+            int m = counts[s];
+            total[Phases.Pass2] += cost.Pass2(rows, m, length);
+            total[Phases.Head] += cost.Head(rows, m);
+            total[Phases.Sampling] += cost.Sampling(rows, m);
+            if (s < counts.Length - 1)
+            {
+                length += m;
+                total[Phases.Pass1] += cost.Pass1(rows, m, length);
+            }
+        }
+        if (vq is not null)
+        {
+            WorkCost one = VqCost.Decode(vq, c.GridSize);
+            total[Phases.VqDecode] = new WorkCost(one.Flops * images, one.Bytes * images);
+        }
+        return total;
+    }
+}

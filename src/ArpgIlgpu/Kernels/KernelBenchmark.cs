@@ -1,0 +1,107 @@
+using ArpgIlgpu.Runtime;
+
+namespace ArpgIlgpu.Kernels;
+
+/// <summary>One op at one shape: its best time, and the rates that implies.</summary>
+/// <param name="Op">The op and variant.</param>
+/// <param name="Shape">The shape, as text.</param>
+/// <param name="Seconds">Best time of a few runs.</param>
+/// <param name="Flops">FLOPs of one run.</param>
+/// <param name="Bytes">Bytes one run must move at least (inputs read once, outputs written once).</param>
+/// <param name="Peaks">The device's measured peaks.</param>
+public sealed record KernelTiming(string Op, string Shape, double Seconds, double Flops, double Bytes, DevicePeaks Peaks)
+{
+    /// <summary>Achieved GFLOP/s.</summary>
+    public double Gflops => Flops / Seconds / 1e9;
+    /// <summary>Achieved GB/s.</summary>
+    public double Gbs => Bytes / Seconds / 1e9;
+    /// <summary>Over the copy probe's bandwidth.</summary>
+    public double FractionOfBandwidth => Gbs / Peaks.BandwidthGBs;
+    /// <summary>Over the GEMM probe's rate.</summary>
+    public double FractionOfGemm => Gflops / Peaks.GemmGflops;
+}
+
+/// <summary>
+/// The kernel micro-benchmark behind <c>arpg bench kernels</c>: every op of the transformer and
+/// the VQ at the shapes ARPG-L and VQ-16 use (decoding at batch 1, the head, a large-batch GEMM,
+/// the VQ's largest maps), each timed after a warm-up, as llm.c's dev/cuda harness does.
+/// </summary>
+public static class KernelBenchmark
+{
+    /// <summary>Times every case on a device.</summary>
+    public static IReadOnlyList<KernelTiming> Run(ComputeDevice device, DevicePeaks peaks, Action<string>? progress = null)
+    {
+        var results = new List<KernelTiming>();
+        Ops ops = device.Ops;
+        var rng = new Random(1);
+        Tensor<float> F(params int[] shape)
+        {
+            var data = new float[Tensor<float>.ElementCount(shape)];
+            for (int i = 0; i < data.Length; i++)
+                data[i] = (float)(rng.NextDouble() - 0.5);
+            return Tensor<float>.FromArray(device, data, shape);
+        }
+        void Time(string op, string shape, double flops, double bytes, Action run)
+        {
+            progress?.Invoke($"{op} {shape}");
+            results.Add(new KernelTiming(op, shape, DevicePeaks.Best(device, run, repeats: 3), flops, bytes, peaks));
+        }
+
+        // GEMM: decoding (2 rows: one image with guidance), the head, a batch of 64 images
+        foreach ((int m, int n, int k) in new[] { (2, 1024, 1024), (2, 2816, 1024), (2, 16384, 1024), (16, 2816, 1024), (128, 1024, 1024) })
+        {
+            using Tensor<float> x = F(m, k), w = F(n, k), y = F(m, n);
+            double flops = 2.0 * m * n * k, bytes = 4.0 * ((double)m * k + (double)n * k + (double)m * n);
+            Time("gemm", $"{m}x{n}x{k}", flops, bytes, () => ops.Gemm(x.View, w.View, y.View, m, n, k));
+            if (device.PrefersBarrierFreeKernels)
+                continue;
+            Time("gemm (row-blocked)", $"{m}x{n}x{k}", flops, bytes, () => ops.GemmRowBlocked(x.View, w.View, y.View, m, n, k));
+            Time("gemm (grouped)", $"{m}x{n}x{k}", flops, bytes, () => ops.GemmGrouped(x.View, w.View, y.View, m, n, k));
+            Time("gemm (tiled)", $"{m}x{n}x{k}", flops, bytes, () => ops.GemmTiled(x.View, w.View, y.View, m, n, k));
+        }
+
+        // attention of 20 queries of 2 rows over a full ARPG-L cache (257 positions, 16 heads of 64)
+        {
+            var s = new AttentionShape(2, 20, 16, 64, 257, 257, AttentionMask.None, 0);
+            using Tensor<float> q = F(2, 20, 1024), kv = F(2, 257, 1024), output = F(2, 20, 1024);
+            Time("attention", "2x20 queries, 257 keys, 16x64", 4.0 * 2 * 20 * 257 * 1024,
+                4.0 * (2 * 2 * 257 * 1024 + 2 * 2 * 20 * 1024), () => ops.Attention(q.View, kv.View, kv.View, output.View, s));
+        }
+
+        // row-wise ops of a decoding step: 40 rows of 1024
+        {
+            using Tensor<float> x = F(40, 1024), w = F(1024), y = F(40, 1024);
+            Time("rmsnorm", "40x1024", 3.0 * 40 * 1024, 4.0 * 2 * 40 * 1024, () => ops.RmsNorm(x.View, w.View, 1e-5f, y.View, 40, 1024));
+            using Tensor<float> a = F(40, 2816), b = F(40, 2816);
+            Time("silu*mul", "40x2816", 5.0 * 40 * 2816, 4.0 * 3 * 40 * 2816, () => ops.SiluMulInPlace(a.View, b.View));
+        }
+
+        // guidance + argmax over the head's output: 2 rows x 20 queries x 16384 codes
+        {
+            using Tensor<float> logits = F(2, 20, 16384);
+            using var tokens = new Tensor<int>(device, 20);
+            Time("guide+argmax", "2x20x16384", 4.0 * 20 * 16384, 4.0 * 3 * 20 * 16384, () =>
+            {
+                ops.GuideLogits(logits.View, logits.Slice(0, 20 * 16384), 1, 20, 16384, 4f, 1f);
+                ops.Argmax(logits.Slice(0, 20 * 16384), 20, 16384, tokens.View);
+            });
+        }
+
+        // the VQ-16 decoder's costliest layers: 3x3 convolutions and GroupNorm at 128 channels
+        foreach (int size in new[] { 64, 256 })
+        {
+            if (device.PrefersBarrierFreeKernels && size > 64)
+                continue; // minutes on the CPU accelerator; the 64x64 case shows its rate
+            using Tensor<float> x = F(1, 128, size, size), w = F(128, 128, 3, 3), bias = F(128), y = F(1, 128, size, size);
+            var shape = Conv2dShape.Same(1, 128, 128, size, size, 3);
+            double flops = 2.0 * size * size * 9 * 128 * 128;
+            Time("conv3x3", $"128->128 at {size}x{size}", flops, 4.0 * (2.0 * 128 * size * size + 9 * 128 * 128),
+                () => ops.Conv2d(x.View, w.View, bias.View, y.View, shape));
+            var norm = new GroupNormShape(1, 128, size * size, 32);
+            using Tensor<float> gamma = F(128), beta = F(128), stats = F(norm.StatisticsLength);
+            Time("groupnorm+swish", $"128 at {size}x{size}", 10.0 * 128 * size * size, 4.0 * 3 * 128 * size * size,
+                () => ops.GroupNorm(x.View, gamma.View, beta.View, y.View, stats.View, norm, 1e-6f, swish: true));
+        }
+        return results;
+    }
+}
