@@ -47,6 +47,7 @@ public sealed class FakeWeightServer : IAsyncDisposable
     private readonly ConcurrentQueue<ServerFault> faults = new();
     private readonly ConcurrentQueue<Request> requests = new();
     private readonly Task acceptLoop;
+    private readonly ConcurrentBag<Task> connections = new();
 
     /// <summary>Starts listening.</summary>
     public FakeWeightServer()
@@ -91,6 +92,7 @@ public sealed class FakeWeightServer : IAsyncDisposable
         await stop.CancelAsync();
         listener.Stop();
         await acceptLoop.WaitAsync(TimeSpan.FromSeconds(10));
+        await Task.WhenAll(connections).WaitAsync(TimeSpan.FromSeconds(10));
         stop.Dispose();
     }
 
@@ -107,18 +109,25 @@ public sealed class FakeWeightServer : IAsyncDisposable
             {
                 return;
             }
-            using (client)
-            using (var limit = CancellationTokenSource.CreateLinkedTokenSource(stop.Token))
+            // Each connection on its own task: a stalled one must not delay the client's retry.
+            connections.Add(Task.Run(() => ServeAsync(client)));
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using (client)
+        using (var limit = CancellationTokenSource.CreateLinkedTokenSource(stop.Token))
+        {
+            limit.CancelAfter(ConnectionLimit);
+            try
             {
-                limit.CancelAfter(ConnectionLimit);
-                try
-                {
-                    await HandleAsync(client.GetStream(), limit.Token);
-                }
-                catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
-                {
-                    // The client hung up or the connection ran out of time: serve the next one.
-                }
+                await HandleAsync(client.GetStream(), limit.Token);
+            }
+            catch (Exception e) when (e is IOException or SocketException or OperationCanceledException
+                                          or ObjectDisposedException)
+            {
+                // The client hung up or the connection ran out of time.
             }
         }
     }

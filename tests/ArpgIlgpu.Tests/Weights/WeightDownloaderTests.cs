@@ -201,7 +201,8 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
     {
         server.FailNext(ServerFault.Stall);
 
-        await Download(Entry(digest), Options(TimeSpan.FromMilliseconds(300), attempts: 2));
+        // 1.5 s: long enough for a loaded 2-core machine to serve the retry, short enough to keep the test quick
+        await Download(Entry(digest), Options(TimeSpan.FromMilliseconds(1500), attempts: 2));
 
         Assert.Equal(content, File.ReadAllBytes(CachedFile));
         Assert.Equal(2, server.Requests.Count);
