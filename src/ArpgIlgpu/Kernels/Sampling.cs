@@ -95,9 +95,11 @@ internal static class SamplingKernels
         float u = Philox.Uniform(s.Seed, (uint)imageIndices[b], (uint)s.Step, (uint)positions[q], Philox.TokenStream);
         float target = u * total;
 
+        // chosen = Vocab means "not yet" (a negative sentinel would print as 4294967295 in
+        // ILGPU's OpenCL C and make PoCL warn)
         float prefix = 0f;
-        int chosen = -1, lastPossible = 0;
-        for (int v = 0; v < s.Vocab && chosen < 0; v++)
+        int chosen = s.Vocab, lastPossible = 0;
+        for (int v = 0; v < s.Vocab && chosen == s.Vocab; v++)
         {
             float e = MathF.Exp(x[offset + v] - max);
             prefix += e;
@@ -106,7 +108,7 @@ internal static class SamplingKernels
             if (prefix > target)
                 chosen = v;
         }
-        tokens[r] = chosen >= 0 ? chosen : lastPossible;
+        tokens[r] = chosen < s.Vocab ? chosen : lastPossible;
     }
 
     /// <summary>max_v x[offset + v] over a row of n values.</summary>
