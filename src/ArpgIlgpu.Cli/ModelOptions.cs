@@ -11,7 +11,9 @@ namespace ArpgIlgpu.Cli;
 /// <param name="Vq">Tokenizer config.</param>
 /// <param name="VqCheckpoint">Its weights, or null when random or absent.</param>
 /// <param name="Random">True for <c>--model tiny-random</c>: both models randomly initialised.</param>
-internal sealed record ModelChoice(ArpgConfig Arpg, string? ArpgCheckpoint, VqConfig Vq, string? VqCheckpoint, bool Random);
+/// <param name="Precision">Storage of the transformer's weights and KV caches.</param>
+internal sealed record ModelChoice(ArpgConfig Arpg, string? ArpgCheckpoint, VqConfig Vq, string? VqCheckpoint, bool Random,
+    Precision Precision = Precision.Fp32);
 
 /// <summary>
 /// The options every model-using command shares: which model (a released preset, a config file
@@ -52,11 +54,19 @@ internal sealed class ModelOptions
         Description = "Download missing released weights into the cache first (see `arpg download`)",
     };
 
+    public Option<string> Precision { get; } = new("--precision")
+    {
+        Description = "Storage of the transformer's weights and KV caches: fp32 (the reference) or fp16 (half the memory; sums stay float32)",
+        DefaultValueFactory = _ => "fp32",
+    };
+
     public Option<string> Device { get; } = new("--device")
     {
         Description = "auto, cpu, cuda[:i] or opencl[:i] (auto: CUDA, else an OpenCL GPU, else OpenCL on the CPU, else the CPU accelerator)",
         DefaultValueFactory = _ => "auto",
     };
+
+    public ModelOptions() => OptionChoices.Restrict(Precision, "fp32", "fp16");
 
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command, bool transformer, bool tokenizer)
@@ -64,7 +74,10 @@ internal sealed class ModelOptions
         command.Options.Add(Model);
         command.Options.Add(Config);
         if (transformer)
+        {
             command.Options.Add(ArpgCheckpoint);
+            command.Options.Add(Precision);
+        }
         if (tokenizer)
             command.Options.Add(VqCheckpoint);
         command.Options.Add(Download);
@@ -85,7 +98,18 @@ internal sealed class ModelOptions
     /// none when --vq-checkpoint is absent (<paramref name="tokenizerOptionalWithConfig"/>).
     /// </summary>
     public async Task<ModelChoice> ResolveAsync(ParseResult parsed, bool transformer, bool tokenizer,
-        CancellationToken cancel, bool tokenizerOptionalWithConfig = false)
+        CancellationToken cancel, bool tokenizerOptionalWithConfig = false) =>
+        await ResolveFilesAsync(parsed, transformer, tokenizer, cancel, tokenizerOptionalWithConfig) with
+        {
+            Precision = ReadPrecision(parsed),
+        };
+
+    /// <summary>--precision as a <see cref="Runtime.Precision"/> (fp32 where the command has no such option).</summary>
+    public Precision ReadPrecision(ParseResult parsed) =>
+        parsed.GetValue(Precision) == "fp16" ? Runtime.Precision.Fp16 : Runtime.Precision.Fp32;
+
+    private async Task<ModelChoice> ResolveFilesAsync(ParseResult parsed, bool transformer, bool tokenizer,
+        CancellationToken cancel, bool tokenizerOptionalWithConfig)
     {
         string model = parsed.GetValue(Model)!;
         string? configPath = parsed.GetValue(Config);

@@ -37,7 +37,7 @@ internal static class BenchCommand
                 throw new InvalidInputException($"--batch {images}: must be at least 1");
             bool randomWeights = parsed.GetValue(random), withVq = parsed.GetValue(vq);
             ModelChoice choice = randomWeights
-                ? RandomChoice(parsed, models)
+                ? RandomChoice(parsed, models) with { Precision = models.ReadPrecision(parsed) }
                 : await models.ResolveAsync(parsed, transformer: true, tokenizer: withVq, cancel);
             if (stepCount < 1 || stepCount > choice.Arpg.BlockSize)
                 throw new InvalidInputException($"--steps {stepCount}: must be between 1 and {choice.Arpg.BlockSize}");
@@ -55,7 +55,9 @@ internal static class BenchCommand
                 device = device.Description,
                 model = parsed.GetValue(models.Config) ?? parsed.GetValue(models.Model),
                 random_weights = randomWeights,
-                precision = "fp32",
+                precision = choice.Precision == Precision.Fp16
+                    ? "fp16 storage (weights, KV caches), converted to float32 in the kernels on every backend"
+                    : "fp32",
                 parameters = choice.Arpg.ParameterCount,
                 batch = images,
                 steps = stepCount,

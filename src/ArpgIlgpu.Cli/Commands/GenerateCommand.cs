@@ -96,9 +96,9 @@ internal static class GenerateCommand
     internal static ArpgTransformer LoadTransformer(ComputeDevice device, ModelChoice choice)
     {
         if (choice.Random)
-            return ArpgTransformer.CreateRandom(device, choice.Arpg, TinyRandom.WeightSeed);
+            return ArpgTransformer.CreateRandom(device, choice.Arpg, TinyRandom.WeightSeed, choice.Precision);
         using StateDict weights = StateDict.Open(choice.ArpgCheckpoint!);
-        return ArpgTransformer.Load(device, choice.Arpg, weights);
+        return ArpgTransformer.Load(device, choice.Arpg, weights, choice.Precision);
     }
 
     /// <summary>The tokenizer: random for tiny-random, else from its checkpoint.</summary>

@@ -72,7 +72,9 @@ public static class GenerationBenchmark
         if (tokenizer is not null)
             clock.Run(Phases.VqDecode, () => TokenPictures.Decode(tokenizer, tokens));
 
-        Dictionary<string, WorkCost> costs = Costs(c, tokenizer?.Config, 2 * batch, batch, steps);
+        int storedBytes = model.Precision == Precision.Fp16 ? 2 : 4;
+        Dictionary<string, WorkCost> costs = Costs(new ArpgCost(c, storedBytes, storedBytes), c, tokenizer?.Config,
+            2 * batch, batch, steps);
         var phases = clock.Phases
             .Select(p => new PhaseReport(p.Phase, p.Time.TotalSeconds, p.Calls, costs[p.Phase], peaks)).ToList();
         double stepBytes = costs.Where(p => p.Key != Phases.VqDecode).Sum(p => p.Value.Bytes) / steps;
@@ -81,9 +83,8 @@ public static class GenerationBenchmark
     }
 
     /// <summary>The work of each phase over the whole run, replaying the schedule.</summary>
-    private static Dictionary<string, WorkCost> Costs(ArpgConfig c, VqConfig? vq, int rows, int images, int steps)
+    private static Dictionary<string, WorkCost> Costs(ArpgCost cost, ArpgConfig c, VqConfig? vq, int rows, int images, int steps)
     {
-        var cost = new ArpgCost(c);
         var total = new Dictionary<string, WorkCost>
         {
             [Phases.Pass1] = cost.Pass1(rows, 1, 1), // prefill: the class token

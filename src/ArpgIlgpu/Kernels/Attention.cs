@@ -39,10 +39,12 @@ internal static class AttentionKernels
     /// The output row doubles as the accumulator, so the kernel needs no scratch memory.
     /// </summary>
     [Kernel]
-    public static void OnlineSoftmax(
-        Index1D index, ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<float> output,
+    public static void OnlineSoftmax<TK, SK>(
+        Index1D index, ArrayView<float> q, ArrayView<TK> k, ArrayView<TK> v, ArrayView<float> output,
         AttentionShape s, float scale)
+        where TK : unmanaged where SK : struct, IStorage<TK>
     {
+        SK cache = default;
         int i = index;
         int h = i % s.Heads;
         int t = i / s.Heads % s.Queries;
@@ -57,7 +59,7 @@ internal static class AttentionKernels
         for (int j = 0; j < visible; j++)
         {
             long kOff = ((long)b * s.KvCapacity + j) * width + h * d;
-            float score = Dot(q, qOff, k, kOff, d) * scale;
+            float score = Dot(q, qOff, k, kOff, d, cache) * scale;
             if (score > runningMax)
             {
                 float correction = MathF.Exp(runningMax - score);
@@ -69,7 +71,7 @@ internal static class AttentionKernels
             float p = MathF.Exp(score - runningMax);
             runningSum += p;
             for (int c = 0; c < d; c++)
-                output[qOff + c] += p * v[kOff + c];
+                output[qOff + c] += p * cache.Load(v, kOff + c);
         }
         float inv = runningSum > 0f ? 1f / runningSum : 0f;
         for (int c = 0; c < d; c++)
@@ -77,19 +79,20 @@ internal static class AttentionKernels
     }
 
     /// <summary>a[aOff .. aOff+n) . b[bOff .. bOff+n), four partial sums (unrolled by hand).</summary>
-    private static float Dot(ArrayView<float> a, long aOff, ArrayView<float> b, long bOff, int n)
+    private static float Dot<TB, SB>(ArrayView<float> a, long aOff, ArrayView<TB> b, long bOff, int n, SB storage)
+        where TB : unmanaged where SB : struct, IStorage<TB>
     {
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
         int c = 0;
         for (; c + 3 < n; c += 4)
         {
-            s0 += a[aOff + c] * b[bOff + c];
-            s1 += a[aOff + c + 1] * b[bOff + c + 1];
-            s2 += a[aOff + c + 2] * b[bOff + c + 2];
-            s3 += a[aOff + c + 3] * b[bOff + c + 3];
+            s0 += a[aOff + c] * storage.Load(b, bOff + c);
+            s1 += a[aOff + c + 1] * storage.Load(b, bOff + c + 1);
+            s2 += a[aOff + c + 2] * storage.Load(b, bOff + c + 2);
+            s3 += a[aOff + c + 3] * storage.Load(b, bOff + c + 3);
         }
         for (; c < n; c++)
-            s0 += a[aOff + c] * b[bOff + c];
+            s0 += a[aOff + c] * storage.Load(b, bOff + c);
         return (s0 + s1) + (s2 + s3);
     }
 }
@@ -97,7 +100,9 @@ internal static class AttentionKernels
 public sealed partial class Ops
 {
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
-        AttentionShape, float>? attentionOnline;
+        AttentionShape, float>? attention32;
+    private Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<ushort>, ArrayView<float>,
+        AttentionShape, float>? attention16;
 
     /// <summary>
     /// output = softmax(q k^T / sqrt(HeadDim)) v per batch and head, over the visible cache
@@ -106,17 +111,38 @@ public sealed partial class Ops
     public void Attention(ArrayView<float> q, ArrayView<float> k, ArrayView<float> v, ArrayView<float> output,
         AttentionShape shape)
     {
+        CheckAttention(q, k.Length, v.Length, output, shape);
+        attention32 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, AttentionShape, float>(AttentionKernels.OnlineSoftmax<float, Fp32Storage>);
+        attention32(shape.Batch * shape.Queries * shape.Heads, q, k, v, output, shape, 1f / MathF.Sqrt(shape.HeadDim));
+    }
+
+    /// <summary>As the float32 form, over a KV cache stored in float32 or float16.</summary>
+    public void Attention(ArrayView<float> q, StorageTensor k, StorageTensor v, ArrayView<float> output, AttentionShape shape)
+    {
+        if (k.Precision != v.Precision)
+            throw new ArgumentException("Attention: keys and values stored in different precisions");
+        if (k.F32 is not null)
+        {
+            Attention(q, k.F32.View, v.F32!.View, output, shape);
+            return;
+        }
+        CheckAttention(q, k.Length, v.Length, output, shape);
+        attention16 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>,
+            ArrayView<ushort>, ArrayView<float>, AttentionShape, float>(AttentionKernels.OnlineSoftmax<ushort, Fp16Storage>);
+        attention16(shape.Batch * shape.Queries * shape.Heads, q, k.F16!.View, v.F16!.View, output, shape,
+            1f / MathF.Sqrt(shape.HeadDim));
+    }
+
+    private static void CheckAttention(ArrayView<float> q, long kLength, long vLength, ArrayView<float> output, AttentionShape shape)
+    {
         if (shape.KvLength < 0 || shape.KvLength > shape.KvCapacity)
             throw new ArgumentException($"Attention: {shape.KvLength} valid keys in a cache of {shape.KvCapacity}");
         long qLen = (long)shape.Batch * shape.Queries * shape.Width;
         long kvLen = (long)shape.Batch * shape.KvCapacity * shape.Width;
         Require(q, qLen, "Attention q");
         Require(output, qLen, "Attention output");
-        Require(k, kvLen, "Attention k");
-        Require(v, kvLen, "Attention v");
-        attentionOnline ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, AttentionShape, float>(AttentionKernels.OnlineSoftmax);
-        attentionOnline(shape.Batch * shape.Queries * shape.Heads, q, k, v, output, shape,
-            1f / MathF.Sqrt(shape.HeadDim));
+        if (kLength < kvLen || vLength < kvLen)
+            throw new ArgumentException($"Attention: caches hold {kLength} and {vLength} elements, the shape needs {kvLen}");
     }
 }

@@ -25,8 +25,10 @@ internal static class GemmKernels
     /// gives the CPU's and the GPU's pipelines four multiply-adds in flight.
     /// </summary>
     [Kernel]
-    public static void RowBlocked(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, GemmShape s)
+    public static void RowBlocked<TW, SW>(Index1D index, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+        where TW : unmanaged where SW : struct, IStorage<TW>
     {
+        SW storage = default;
         int i = index;
         int n = i % s.N;
         int m0 = i / s.N * RowBlock;
@@ -41,7 +43,7 @@ internal static class GemmKernels
         float a0 = 0f, a1 = 0f, a2 = 0f, a3 = 0f;
         for (long c = 0; c < k; c++)
         {
-            float wk = w[wRow + c];
+            float wk = storage.Load(w, wRow + c);
             a0 += x[x0 + c] * wk;
             a1 += x[x1 + c] * wk;
             a2 += x[x2 + c] * wk;
@@ -75,8 +77,10 @@ internal static class GemmKernels
     /// multiple of 16 (every ARPG width is).
     /// </summary>
     [Kernel(ExplicitlyGrouped = true)]
-    public static void Grouped(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, GemmShape s)
+    public static void Grouped<TW, SW>(ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+        where TW : unmanaged where SW : struct, IStorage<TW>
     {
+        SW storage = default;
         ArrayView<float> partial = SharedMemory.Allocate<float>(GroupRows * RowBlock * GroupWidth); // [n][m][t]
         int t = Group.IdxX, n0 = Grid.IdxX * GroupRows;
         long k = s.K;
@@ -93,7 +97,8 @@ internal static class GemmKernels
             for (long c = t; c < k; c += GroupWidth)
             {
                 float p0 = x[x0 + c], p1 = x[x1 + c], p2 = x[x2 + c], p3 = x[x3 + c];
-                float v0 = w[w0 + c], v1 = w[w1 + c], v2 = w[w2 + c], v3 = w[w3 + c];
+                float v0 = storage.Load(w, w0 + c), v1 = storage.Load(w, w1 + c);
+                float v2 = storage.Load(w, w2 + c), v3 = storage.Load(w, w3 + c);
                 a00 += v0 * p0; a01 += v0 * p1; a02 += v0 * p2; a03 += v0 * p3;
                 a10 += v1 * p0; a11 += v1 * p1; a12 += v1 * p2; a13 += v1 * p3;
                 a20 += v2 * p0; a21 += v2 * p1; a22 += v2 * p2; a23 += v2 * p3;
@@ -131,8 +136,10 @@ internal static class GemmKernels
     /// from global memory is reused 64 times.
     /// </summary>
     [Kernel(ExplicitlyGrouped = true)]
-    public static void Tiled(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, GemmShape s)
+    public static void Tiled<TW, SW>(ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+        where TW : unmanaged where SW : struct, IStorage<TW>
     {
+        SW storage = default;
         ArrayView<float> xs = SharedMemory.Allocate<float>(TileK * Tile); // [k][m]
         ArrayView<float> ws = SharedMemory.Allocate<float>(TileK * Tile); // [k][n]
         int tx = Group.IdxX, ty = Group.IdxY, thread = ty * TileThreads + tx;
@@ -148,7 +155,7 @@ internal static class GemmKernels
                 int row = e / TileK, kk = e % TileK, gk = k0 + kk;
                 int gm = m0 + row, gn = n0 + row;
                 xs[kk * Tile + row] = gm < s.M && gk < s.K ? x[(long)gm * s.K + gk] : 0f;
-                ws[kk * Tile + row] = gn < s.N && gk < s.K ? w[(long)gn * s.K + gk] : 0f;
+                ws[kk * Tile + row] = gn < s.N && gk < s.K ? storage.Load(w, (long)gn * s.K + gk) : 0f;
             }
             Group.Barrier();
             for (int kk = 0; kk < TileK; kk++)
@@ -183,8 +190,8 @@ internal static class GemmKernels
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>? gemmRowBlocked;
-    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>? gemmTiled, gemmGrouped;
+    private GemmLaunchers<float, Fp32Storage>? gemm32;
+    private GemmLaunchers<ushort, Fp16Storage>? gemm16;
 
     /// <summary>
     /// Rows of x from which the tiled kernel wins on PoCL (measured: at M = 128 it ran at 8.1
@@ -192,71 +199,89 @@ public sealed partial class Ops
     /// </summary>
     private const int TiledFromRows = 64;
 
+    private GemmLaunchers<float, Fp32Storage> Gemm32 => gemm32 ??= new(Accelerator);
+    private GemmLaunchers<ushort, Fp16Storage> Gemm16 => gemm16 ??= new(Accelerator);
+
     /// <summary>
     /// y[M,N] = x[M,K] w[N,K]^T, or y += x w^T when <paramref name="accumulate"/>. The CPU
     /// accelerator uses the row-blocked kernel; GPUs and PoCL the grouped GEMV-shaped kernel for
     /// small M (decoding) and the tiled one for large M.
     /// </summary>
     public void Gemm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
-        bool accumulate = false)
+        bool accumulate = false) =>
+        Gemm32.Run(Choose(m, k), x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+
+    /// <summary>As <see cref="Gemm(ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, int, bool)"/> with weights in float32 or float16.</summary>
+    public void Gemm(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k, bool accumulate = false)
     {
-        if (device.PrefersBarrierFreeKernels)
-            GemmRowBlocked(x, w, y, m, n, k, accumulate);
-        else if (m >= TiledFromRows)
-            GemmTiled(x, w, y, m, n, k, accumulate);
-        else if (k % GemmKernels.GroupWidth == 0)
-            GemmGrouped(x, w, y, m, n, k, accumulate);
+        var shape = new GemmShape(m, n, k, accumulate ? 1 : 0);
+        if (w.F16 is { } half)
+            Gemm16.Run(Choose(m, k), x, half.View, y, shape);
         else
-            GemmRowBlocked(x, w, y, m, n, k, accumulate);
+            Gemm32.Run(Choose(m, k), x, w.F32!.View, y, shape);
     }
+
+    /// <summary>The row-blocked (barrier-free) GEMM; also the reference for the others.</summary>
+    internal void GemmRowBlocked(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
+        bool accumulate = false) =>
+        Gemm32.Run(GemmVariant.RowBlocked, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>The grouped GEMV-shaped GEMM (groups of 16 work items: GPUs and PoCL; K a multiple of 16).</summary>
     internal void GemmGrouped(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
-        bool accumulate = false)
-    {
-        if (k % GemmKernels.GroupWidth != 0)
-            throw new ArgumentException($"GemmGrouped: K = {k} is not a multiple of {GemmKernels.GroupWidth}");
-        if (!CheckGemm(x, w, y, m, n, k))
-            return;
-        gemmGrouped ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(
-            GemmKernels.Grouped);
-        var config = new KernelConfig((n + GemmKernels.GroupRows - 1) / GemmKernels.GroupRows, GemmKernels.GroupWidth);
-        gemmGrouped(config, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
-    }
-
-    /// <summary>The row-blocked (barrier-free) GEMM; also the reference for the tiled one.</summary>
-    internal void GemmRowBlocked(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
-        bool accumulate = false)
-    {
-        if (!CheckGemm(x, w, y, m, n, k))
-            return;
-        var shape = new GemmShape(m, n, k, accumulate ? 1 : 0);
-        gemmRowBlocked ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, GemmShape>(GemmKernels.RowBlocked);
-        int rowBlocks = (m + GemmKernels.RowBlock - 1) / GemmKernels.RowBlock;
-        gemmRowBlocked(checked(rowBlocks * n), x, w, y, shape);
-    }
-
-    /// <summary>Checks the views against the shape; false when there is nothing to compute.</summary>
-    private static bool CheckGemm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k)
-    {
-        Require(x, (long)m * k, "Gemm x");
-        Require(w, (long)n * k, "Gemm w");
-        Require(y, (long)m * n, "Gemm y");
-        return m > 0 && n > 0;
-    }
+        bool accumulate = false) =>
+        Gemm32.Run(GemmVariant.Grouped, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>The tiled shared-memory GEMM (needs groups of 16 x 16 threads: GPUs and PoCL).</summary>
     internal void GemmTiled(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
-        bool accumulate = false)
+        bool accumulate = false) =>
+        Gemm32.Run(GemmVariant.Tiled, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+
+    private GemmVariant Choose(int m, int k) =>
+        device.PrefersBarrierFreeKernels ? GemmVariant.RowBlocked
+        : m >= TiledFromRows ? GemmVariant.Tiled
+        : k % GemmKernels.GroupWidth == 0 ? GemmVariant.Grouped
+        : GemmVariant.RowBlocked;
+
+    private enum GemmVariant { RowBlocked, Grouped, Tiled }
+
+    /// <summary>The three GEMM kernels for one weight storage type, compiled on first use.</summary>
+    private sealed class GemmLaunchers<TW, SW>(Accelerator accelerator)
+        where TW : unmanaged where SW : struct, IStorage<TW>
     {
-        if (!CheckGemm(x, w, y, m, n, k))
-            return;
-        gemmTiled ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(
-            GemmKernels.Tiled);
-        int t = GemmKernels.Tile;
-        var config = new KernelConfig(new Index2D((n + t - 1) / t, (m + t - 1) / t),
-            new Index2D(GemmKernels.TileThreads, GemmKernels.TileThreads));
-        gemmTiled(config, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+        private Action<Index1D, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? rowBlocked;
+        private Action<KernelConfig, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? grouped, tiled;
+
+        public void Run(GemmVariant variant, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+        {
+            Require(x, (long)s.M * s.K, "Gemm x");
+            Require(w, (long)s.N * s.K, "Gemm w");
+            Require(y, (long)s.M * s.N, "Gemm y");
+            if (s.M == 0 || s.N == 0)
+                return;
+            switch (variant)
+            {
+                case GemmVariant.RowBlocked:
+                    rowBlocked ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<TW>,
+                        ArrayView<float>, GemmShape>(GemmKernels.RowBlocked<TW, SW>);
+                    int rowBlocks = (s.M + GemmKernels.RowBlock - 1) / GemmKernels.RowBlock;
+                    rowBlocked(checked(rowBlocks * s.N), x, w, y, s);
+                    break;
+                case GemmVariant.Grouped:
+                    if (s.K % GemmKernels.GroupWidth != 0)
+                        throw new ArgumentException($"grouped GEMM: K = {s.K} is not a multiple of {GemmKernels.GroupWidth}");
+                    grouped ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>(
+                        GemmKernels.Grouped<TW, SW>);
+                    grouped(new KernelConfig((s.N + GemmKernels.GroupRows - 1) / GemmKernels.GroupRows, GemmKernels.GroupWidth),
+                        x, w, y, s);
+                    break;
+                default:
+                    tiled ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>(
+                        GemmKernels.Tiled<TW, SW>);
+                    int t = GemmKernels.Tile;
+                    tiled(new KernelConfig(new Index2D((s.N + t - 1) / t, (s.M + t - 1) / t),
+                        new Index2D(GemmKernels.TileThreads, GemmKernels.TileThreads)), x, w, y, s);
+                    break;
+            }
+        }
     }
 }

@@ -54,20 +54,29 @@ public sealed class ArpgTransformer : IDisposable
     /// </summary>
     public Action<string, float[]>? Trace { get; set; }
 
-    /// <summary>Loads the weights from a state dict, checking every shape against the config.</summary>
-    public static ArpgTransformer Load(ComputeDevice device, ArpgConfig config, StateDict stateDict) =>
-        new(device, config, ArpgWeights.Load(device, config, stateDict));
+    /// <summary>
+    /// Loads the weights from a state dict, checking every shape against the config. With
+    /// <see cref="Precision.Fp16"/> the weight matrices and the KV caches are stored as float16
+    /// (half the memory and traffic); every sum is still accumulated in float32.
+    /// </summary>
+    public static ArpgTransformer Load(ComputeDevice device, ArpgConfig config, StateDict stateDict,
+        Precision precision = Precision.Fp32) =>
+        new(device, config, ArpgWeights.Load(device, config, stateDict, precision));
 
     /// <summary>A randomly initialised model of the config's shape (benchmarks, demos).</summary>
-    public static ArpgTransformer CreateRandom(ComputeDevice device, ArpgConfig config, int seed) =>
-        new(device, config, ArpgWeights.CreateRandom(device, config, seed));
+    public static ArpgTransformer CreateRandom(ComputeDevice device, ArpgConfig config, int seed,
+        Precision precision = Precision.Fp32) =>
+        new(device, config, ArpgWeights.CreateRandom(device, config, seed, precision));
+
+    /// <summary>How weights and KV caches are stored.</summary>
+    public Precision Precision => w.Precision;
 
     /// <summary>
     /// Allocates caches and activations for <paramref name="rows"/> sequences that feed at most
     /// <paramref name="maxInputs"/> tokens and ask at most <paramref name="maxQueries"/> queries per call.
     /// </summary>
     public DecodeState CreateState(int rows, int maxInputs, int maxQueries) =>
-        new(device, Config, rows, maxInputs, maxQueries);
+        new(device, Config, rows, maxInputs, maxQueries, w.Precision);
 
     /// <summary>
     /// Pass 1: feeds the inputs set by <see cref="DecodeState.SetInputs"/> (n per row) through the
@@ -84,7 +93,7 @@ public sealed class ArpgTransformer : IDisposable
         var shape = new AttentionShape(s.Rows, n, Config.Heads, Config.HeadDim, s.Capacity, start + n, mask, start);
 
         // x = embeddings of the new tokens: [rows, d]
-        ops.Embedding(s.InputIds.View, w.Embeddings.View, x, rows, d);
+        ops.Embedding(s.InputIds.View, w.Embeddings, x, rows, d);
 
         for (int i = 0; i < w.SelfLayers.Length; i++)
         {
@@ -100,9 +109,9 @@ public sealed class ArpgTransformer : IDisposable
             // the layer's cache gains positions start .. start+n-1; attend over all of it
             AppendToCache(s, k, v, s.SelfK[i], s.SelfV[i], n);
             ArrayView<float> attended = s.Attended.Slice(0, (long)rows * d);
-            ops.Attention(q, s.SelfK[i].View, s.SelfV[i].View, attended, shape);
+            ops.Attention(q, s.SelfK[i], s.SelfV[i], attended, shape);
             // x += attended W_proj^T, then x += SwiGLU(RMSNorm(x))
-            ops.Gemm(attended, layer.Proj.View, x, rows, d, d, accumulate: true);
+            ops.Gemm(attended, layer.Proj, x, rows, d, d, accumulate: true);
             FeedForward(s, layer, x, rows);
             TraceRows($"self{i}", x);
         }
@@ -144,7 +153,7 @@ public sealed class ArpgTransformer : IDisposable
         var shape = new AttentionShape(s.Rows, m, Config.Heads, Config.HeadDim, s.Capacity, s.Length, mask, 0);
 
         // every query starts as the [MASK] embedding: [rows, d]
-        ops.Embedding(s.MaskIds.View, w.Embeddings.View, x, rows, d);
+        ops.Embedding(s.MaskIds.View, w.Embeddings, x, rows, d);
 
         for (int i = 0; i < w.CrossLayers.Length; i++)
         {
@@ -156,8 +165,8 @@ public sealed class ArpgTransformer : IDisposable
             ops.Rope(q, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, s.QuerySlotPeriod);
             // attend to the shared keys and values; x += attended W_proj^T; x += SwiGLU(RMSNorm(x))
             ArrayView<float> attended = s.Attended.Slice(0, (long)rows * d);
-            ops.Attention(q, s.SharedK.View, s.SharedV.View, attended, shape);
-            ops.Gemm(attended, layer.Proj.View, x, rows, d, d, accumulate: true);
+            ops.Attention(q, s.SharedK, s.SharedV, attended, shape);
+            ops.Gemm(attended, layer.Proj, x, rows, d, d, accumulate: true);
             FeedForward(s, layer, x, rows);
             TraceRows($"cross{i}", x);
         }
@@ -170,7 +179,7 @@ public sealed class ArpgTransformer : IDisposable
         ArrayView<float> normed = s.Normed.Slice(0, (long)rows * d);
         device.Ops.RmsNorm(s.Queries.Slice(0, (long)rows * d), w.Norm.View, Config.NormEps, normed, rows, d);
         ArrayView<float> logits = s.Logits.Slice(0, (long)rows * Config.VocabSize);
-        device.Ops.Gemm(normed, w.Head.View, logits, rows, Config.VocabSize, d);
+        device.Ops.Gemm(normed, w.Head, logits, rows, Config.VocabSize, d);
         return logits;
     }
 
@@ -183,28 +192,28 @@ public sealed class ArpgTransformer : IDisposable
         ArrayView<float> gate = s.Gate.Slice(0, (long)rows * hidden);
         ArrayView<float> up = s.Up.Slice(0, (long)rows * hidden);
         ops.RmsNorm(x, layer.FfnNorm.View, Config.NormEps, h, rows, d);
-        ops.Gemm(h, layer.W1.View, gate, rows, hidden, d);
-        ops.Gemm(h, layer.W3.View, up, rows, hidden, d);
+        ops.Gemm(h, layer.W1, gate, rows, hidden, d);
+        ops.Gemm(h, layer.W3, up, rows, hidden, d);
         ops.SiluMulInPlace(gate, up);
-        ops.Gemm(gate, layer.W2.View, x, rows, d, hidden, accumulate: true);
+        ops.Gemm(gate, layer.W2, x, rows, d, hidden, accumulate: true);
     }
 
     /// <summary>y = h W^T into the front of a scratch tensor. h: [rows, dim] -> [rows, dim].</summary>
-    private ArrayView<float> Project(ArrayView<float> h, Tensor<float> weight, Tensor<float> scratch, int rows)
+    private ArrayView<float> Project(ArrayView<float> h, StorageTensor weight, Tensor<float> scratch, int rows)
     {
         ArrayView<float> y = scratch.Slice(0, (long)rows * Config.Dim);
-        device.Ops.Gemm(h, weight.View, y, rows, Config.Dim, Config.Dim);
+        device.Ops.Gemm(h, weight, y, rows, Config.Dim, Config.Dim);
         return y;
     }
 
     /// <summary>Copies k, v: [Rows, n, dim] into caches [Rows, Capacity, dim] at positions Length .. Length+n-1.</summary>
     private void AppendToCache(DecodeState s, ArrayView<float> k, ArrayView<float> v,
-        Tensor<float> kCache, Tensor<float> vCache, int n)
+        StorageTensor kCache, StorageTensor vCache, int n)
     {
         int d = Config.Dim;
-        long at = (long)s.Length * d, rest = kCache.Length - at;
-        device.Ops.CopyRows(k, n * d, kCache.Slice(at, rest), s.Capacity * d, s.Rows, n * d);
-        device.Ops.CopyRows(v, n * d, vCache.Slice(at, rest), s.Capacity * d, s.Rows, n * d);
+        long at = (long)s.Length * d;
+        device.Ops.CopyRows(k, n * d, kCache, at, s.Capacity * d, s.Rows, n * d);
+        device.Ops.CopyRows(v, n * d, vCache, at, s.Capacity * d, s.Rows, n * d);
     }
 
     private void TraceRows(string name, ArrayView<float> x)

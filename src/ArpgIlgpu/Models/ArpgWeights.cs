@@ -6,49 +6,53 @@ namespace ArpgIlgpu.Models;
 /// <summary>The weights of one transformer block, by the official names (attn.*, ffn.*, *_norm).</summary>
 public sealed class BlockWeights : IDisposable
 {
-    internal BlockWeights(Func<string, Tensor<float>> load, string prefix, bool selfAttention)
+    internal BlockWeights(WeightLoader load, string prefix, bool selfAttention)
     {
-        AttnNorm = load($"{prefix}.attn_norm.weight");
-        ToQ = load($"{prefix}.attn.to_q.weight");
+        AttnNorm = load.Vector($"{prefix}.attn_norm.weight");
+        ToQ = load.Matrix($"{prefix}.attn.to_q.weight");
         if (selfAttention)
         {
-            ToK = load($"{prefix}.attn.to_k.weight");
-            ToV = load($"{prefix}.attn.to_v.weight");
+            ToK = load.Matrix($"{prefix}.attn.to_k.weight");
+            ToV = load.Matrix($"{prefix}.attn.to_v.weight");
         }
-        Proj = load($"{prefix}.attn.proj.weight");
-        FfnNorm = load($"{prefix}.ffn_norm.weight");
-        W1 = load($"{prefix}.ffn.w1.weight");
-        W2 = load($"{prefix}.ffn.w2.weight");
-        W3 = load($"{prefix}.ffn.w3.weight");
+        Proj = load.Matrix($"{prefix}.attn.proj.weight");
+        FfnNorm = load.Vector($"{prefix}.ffn_norm.weight");
+        W1 = load.Matrix($"{prefix}.ffn.w1.weight");
+        W2 = load.Matrix($"{prefix}.ffn.w2.weight");
+        W3 = load.Matrix($"{prefix}.ffn.w3.weight");
     }
 
     /// <summary>RMSNorm before attention: [dim].</summary>
     public Tensor<float> AttnNorm { get; }
     /// <summary>Query projection: [dim, dim].</summary>
-    public Tensor<float> ToQ { get; }
+    public StorageTensor ToQ { get; }
     /// <summary>Key projection (self-attention layers only): [dim, dim].</summary>
-    public Tensor<float>? ToK { get; }
+    public StorageTensor? ToK { get; }
     /// <summary>Value projection (self-attention layers only): [dim, dim].</summary>
-    public Tensor<float>? ToV { get; }
+    public StorageTensor? ToV { get; }
     /// <summary>Attention output projection: [dim, dim].</summary>
-    public Tensor<float> Proj { get; }
+    public StorageTensor Proj { get; }
     /// <summary>RMSNorm before the feed-forward: [dim].</summary>
     public Tensor<float> FfnNorm { get; }
     /// <summary>SwiGLU gate projection: [hidden, dim].</summary>
-    public Tensor<float> W1 { get; }
+    public StorageTensor W1 { get; }
     /// <summary>SwiGLU down projection: [dim, hidden].</summary>
-    public Tensor<float> W2 { get; }
+    public StorageTensor W2 { get; }
     /// <summary>SwiGLU up projection: [hidden, dim].</summary>
-    public Tensor<float> W3 { get; }
+    public StorageTensor W3 { get; }
 
-    /// <summary>Every tensor of the block.</summary>
-    internal IEnumerable<Tensor<float>> Tensors() =>
-        new[] { AttnNorm, ToQ, ToK, ToV, Proj, FfnNorm, W1, W2, W3 }.OfType<Tensor<float>>();
+    /// <summary>Every tensor of the block, with its bytes.</summary>
+    internal IEnumerable<(IDisposable Tensor, long Bytes)> Tensors() =>
+        new (IDisposable?, long)[]
+        {
+            (AttnNorm, AttnNorm.Bytes), (ToQ, ToQ.Bytes), (ToK, ToK?.Bytes ?? 0), (ToV, ToV?.Bytes ?? 0), (Proj, Proj.Bytes),
+            (FfnNorm, FfnNorm.Bytes), (W1, W1.Bytes), (W2, W2.Bytes), (W3, W3.Bytes),
+        }.Where(t => t.Item1 is not null).Select(t => (t.Item1!, t.Item2));
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var t in Tensors())
+        foreach (var (t, _) in Tensors())
             t.Dispose();
     }
 }
@@ -59,87 +63,98 @@ public sealed class BlockWeights : IDisposable
 /// </summary>
 public sealed class ArpgWeights : IDisposable
 {
-    private ArpgWeights(ArpgConfig config, Func<string, Tensor<float>> load)
+    private ArpgWeights(ArpgConfig config, WeightLoader load)
     {
-        Embeddings = load("embeddings.weight");
+        Precision = load.Precision;
+        Embeddings = load.Matrix("embeddings.weight");
         SelfLayers = Enumerable.Range(0, config.Layers / 2)
             .Select(i => new BlockWeights(load, $"layers.self_dec.{i}", selfAttention: true)).ToArray();
-        SharedNorm = load("layers.norm.weight");
-        SharedToK = load("layers.to_k.weight");
-        SharedToV = load("layers.to_v.weight");
+        SharedNorm = load.Vector("layers.norm.weight");
+        SharedToK = load.Matrix("layers.to_k.weight");
+        SharedToV = load.Matrix("layers.to_v.weight");
         CrossLayers = Enumerable.Range(0, config.Layers / 2)
             .Select(i => new BlockWeights(load, $"layers.cross_dec.{i}", selfAttention: false)).ToArray();
-        Norm = load("norm.weight");
-        Head = load("head.weight");
+        Norm = load.Vector("norm.weight");
+        Head = load.Matrix("head.weight");
     }
 
+    /// <summary>How the matrices are stored (norm weights are always float32).</summary>
+    public Precision Precision { get; }
+
     /// <summary>Token embeddings: [codes + mask + classes + no-class + unused, dim].</summary>
-    public Tensor<float> Embeddings { get; }
+    public StorageTensor Embeddings { get; }
     /// <summary>Pass 1: the self-attention decoder layers.</summary>
     public BlockWeights[] SelfLayers { get; }
     /// <summary>RMSNorm before the shared key/value projections: [dim].</summary>
     public Tensor<float> SharedNorm { get; }
     /// <summary>The shared key projection read by every pass-2 layer: [dim, dim].</summary>
-    public Tensor<float> SharedToK { get; }
+    public StorageTensor SharedToK { get; }
     /// <summary>The shared value projection: [dim, dim].</summary>
-    public Tensor<float> SharedToV { get; }
+    public StorageTensor SharedToV { get; }
     /// <summary>Pass 2: the cross-attention decoder layers.</summary>
     public BlockWeights[] CrossLayers { get; }
     /// <summary>Final RMSNorm: [dim].</summary>
     public Tensor<float> Norm { get; }
     /// <summary>Output head: [vocab, dim].</summary>
-    public Tensor<float> Head { get; }
+    public StorageTensor Head { get; }
 
     /// <summary>
     /// Checks every tensor's shape against the config (first mismatch reported with both shapes),
     /// then uploads the weights as float32.
     /// </summary>
-    public static ArpgWeights Load(ComputeDevice device, ArpgConfig config, StateDict stateDict)
+    public static ArpgWeights Load(ComputeDevice device, ArpgConfig config, StateDict stateDict,
+        Precision precision = Precision.Fp32)
     {
         IReadOnlyDictionary<string, int[]> expected = config.ExpectedTensors();
         ShapeCheck.Verify(stateDict, expected, ignoreUnexpected: _ => false, hint: "is --model (or --config) right?");
-        return new ArpgWeights(config, name => Tensor<float>.FromArray(device, stateDict.ReadFloat32(name), expected[name]));
+        return new ArpgWeights(config, new WeightLoader(device, precision, expected, stateDict.ReadFloat32));
     }
 
     /// <summary>
     /// Random weights of the right shapes (normal, std 0.02 as the official initialisation; norms
     /// at 1): for benchmarks and for trying the pipeline without downloads. The images are noise.
     /// </summary>
-    public static ArpgWeights CreateRandom(ComputeDevice device, ArpgConfig config, int seed)
+    public static ArpgWeights CreateRandom(ComputeDevice device, ArpgConfig config, int seed,
+        Precision precision = Precision.Fp32)
     {
         IReadOnlyDictionary<string, int[]> shapes = config.ExpectedTensors();
         var rng = new Random(seed);
-        return new ArpgWeights(config, name =>
+        return new ArpgWeights(config, new WeightLoader(device, precision, shapes, name =>
         {
-            int[] shape = shapes[name];
-            var data = new float[Tensor<float>.ElementCount(shape)];
+            var data = new float[Tensor<float>.ElementCount(shapes[name])];
             if (name.EndsWith("norm.weight", StringComparison.Ordinal))
                 Array.Fill(data, 1f);
             else
                 RandomNormal.Fill(rng, data, 0.02f);
-            return Tensor<float>.FromArray(device, data, shape);
-        });
+            return data;
+        }));
     }
 
     /// <summary>Bytes of all weights on the device.</summary>
     public long Bytes => All().Sum(t => t.Bytes);
 
-    private IEnumerable<Tensor<float>> All()
-    {
-        yield return Embeddings;
-        foreach (var t in SelfLayers.Concat(CrossLayers).SelectMany(b => b.Tensors()))
-            yield return t;
-        yield return SharedNorm;
-        yield return SharedToK;
-        yield return SharedToV;
-        yield return Norm;
-        yield return Head;
-    }
+    private IEnumerable<(IDisposable Tensor, long Bytes)> All() =>
+        new (IDisposable, long)[]
+        {
+            (Embeddings, Embeddings.Bytes), (SharedNorm, SharedNorm.Bytes), (SharedToK, SharedToK.Bytes),
+            (SharedToV, SharedToV.Bytes), (Norm, Norm.Bytes), (Head, Head.Bytes),
+        }.Concat(SelfLayers.Concat(CrossLayers).SelectMany(b => b.Tensors()));
 
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var t in All())
+        foreach (var (t, _) in All())
             t.Dispose();
     }
+}
+
+/// <summary>Uploads named weights: matrices in the chosen precision, vectors (norm weights) in float32.</summary>
+internal sealed class WeightLoader(ComputeDevice device, Precision precision,
+    IReadOnlyDictionary<string, int[]> shapes, Func<string, float[]> read)
+{
+    public Precision Precision => precision;
+
+    public StorageTensor Matrix(string name) => StorageTensor.Upload(device, precision, read(name), shapes[name]);
+
+    public Tensor<float> Vector(string name) => Tensor<float>.FromArray(device, read(name), shapes[name]);
 }

@@ -18,7 +18,8 @@ public sealed class DecodeState : IDisposable
 {
     private readonly List<IDisposable> owned = [];
 
-    internal DecodeState(ComputeDevice device, ArpgConfig config, int rows, int maxInputs, int maxQueries)
+    internal DecodeState(ComputeDevice device, ArpgConfig config, int rows, int maxInputs, int maxQueries,
+        Precision cachePrecision)
     {
         Rows = rows;
         Capacity = config.BlockSize + config.ClsTokenNum;
@@ -39,6 +40,7 @@ public sealed class DecodeState : IDisposable
             allocated += t.Bytes;
             return t;
         }
+        StorageTensor C() => Own(StorageTensor.Allocate(device, cachePrecision, rows, Capacity, config.Dim));
         Tensor<int> I(params int[] shape)
         {
             var t = Own(new Tensor<int>(device, shape));
@@ -46,10 +48,10 @@ public sealed class DecodeState : IDisposable
             return t;
         }
 
-        SelfK = Enumerable.Range(0, config.Layers / 2).Select(_ => F(rows, Capacity, d)).ToArray();
-        SelfV = Enumerable.Range(0, config.Layers / 2).Select(_ => F(rows, Capacity, d)).ToArray();
-        SharedK = F(rows, Capacity, d);
-        SharedV = F(rows, Capacity, d);
+        SelfK = Enumerable.Range(0, config.Layers / 2).Select(_ => C()).ToArray();
+        SelfV = Enumerable.Range(0, config.Layers / 2).Select(_ => C()).ToArray();
+        SharedK = C();
+        SharedV = C();
         KvCacheBytes = SelfK.Concat(SelfV).Append(SharedK).Append(SharedV).Sum(t => t.Bytes);
 
         X = F(inRows, d);
@@ -67,7 +69,7 @@ public sealed class DecodeState : IDisposable
         QuerySlots = I(qRows);
         MaskIds = I(qRows);
         MaskIds.Upload(Enumerable.Repeat(config.MaskTokenId, qRows).ToArray());
-        ActivationBytes = allocated - KvCacheBytes;
+        ActivationBytes = allocated;
     }
 
     /// <summary>Independent sequences (2B with classifier-free guidance).</summary>
@@ -86,10 +88,10 @@ public sealed class DecodeState : IDisposable
     /// <summary>Bytes of the activations and step inputs.</summary>
     public long ActivationBytes { get; }
 
-    internal Tensor<float>[] SelfK { get; }
-    internal Tensor<float>[] SelfV { get; }
-    internal Tensor<float> SharedK { get; }
-    internal Tensor<float> SharedV { get; }
+    internal StorageTensor[] SelfK { get; }
+    internal StorageTensor[] SelfV { get; }
+    internal StorageTensor SharedK { get; }
+    internal StorageTensor SharedV { get; }
     internal Tensor<float> X { get; }
     internal Tensor<float> Queries { get; }
     internal Tensor<float> Normed { get; }

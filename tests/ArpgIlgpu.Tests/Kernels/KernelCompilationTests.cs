@@ -1,4 +1,5 @@
 using System.Reflection;
+using ArpgIlgpu.Kernels;
 using ArpgIlgpu.Runtime;
 using ILGPU;
 using ILGPU.Algorithms;
@@ -19,12 +20,18 @@ namespace ArpgIlgpu.Tests.Kernels;
 /// </summary>
 public class KernelCompilationTests
 {
+    /// <summary>Every kernel, generic ones once per storage type: "Type.Method" or "Type.Method&lt;fp16&gt;".</summary>
     public static IEnumerable<object[]> AllKernels() =>
+        KernelMethods().SelectMany(m => m.IsGenericMethodDefinition
+                ? new[] { $"{m.DeclaringType!.Name}.{m.Name}<fp32>", $"{m.DeclaringType!.Name}.{m.Name}<fp16>" }
+                : new[] { $"{m.DeclaringType!.Name}.{m.Name}" })
+            .Order()
+            .Select(name => new object[] { name });
+
+    private static IEnumerable<MethodInfo> KernelMethods() =>
         typeof(ComputeDevice).Assembly.GetTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
-            .Where(m => m.GetCustomAttribute<KernelAttribute>() is not null)
-            .OrderBy(m => m.DeclaringType!.Name).ThenBy(m => m.Name)
-            .Select(m => new object[] { $"{m.DeclaringType!.Name}.{m.Name}" });
+            .Where(m => m.GetCustomAttribute<KernelAttribute>() is not null);
 
     [Fact]
     public void TheLibraryHasKernels() => Assert.True(AllKernels().Count() >= 8);
@@ -65,11 +72,15 @@ public class KernelCompilationTests
         return (CLCapabilityContext)ctor.Invoke(args);
     }
 
+    /// <summary>The entry point of a kernel name from <see cref="AllKernels"/>, generic ones closed over their storage.</summary>
     private static EntryPointDescription EntryPoint(string kernel)
     {
-        string[] parts = kernel.Split('.');
-        MethodInfo method = typeof(ComputeDevice).Assembly.GetTypes().Single(t => t.Name == parts[0])
-            .GetMethod(parts[1], BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)!;
+        string[] parts = kernel.Split('.', '<', '>');
+        MethodInfo method = KernelMethods().Single(m => m.DeclaringType!.Name == parts[0] && m.Name == parts[1]);
+        if (method.IsGenericMethodDefinition)
+            method = parts[2] == "fp16"
+                ? method.MakeGenericMethod(typeof(ushort), typeof(Fp16Storage))
+                : method.MakeGenericMethod(typeof(float), typeof(Fp32Storage));
         return method.GetCustomAttribute<KernelAttribute>()!.ExplicitlyGrouped
             ? EntryPointDescription.FromExplicitlyGroupedKernel(method)
             : EntryPointDescription.FromImplicitlyGroupedKernel(method);

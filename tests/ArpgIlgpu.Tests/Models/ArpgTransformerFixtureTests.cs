@@ -27,12 +27,31 @@ public class ArpgTransformerFixtureTests
         using var f = new FixtureSet(fixture);
         using var weights = StateDict.Open(f.ArpgCheckpoint);
         using var model = ArpgTransformer.Load(device, f.Arpg, weights);
+        var traced = new Dictionary<string, float[]>();
+        foreach ((int step, float[] logits) in OfficialSteps(model, f, traced))
+        {
+            TestData.AssertClose(f.Floats($"gen.step{step}.logits_raw"), logits, Tol, Tol, $"step {step} logits");
+            if (step < 2)
+                for (int i = 0; i < f.Arpg.Layers / 2; i++)
+                {
+                    TestData.AssertClose(f.Floats($"gen.step{step}.self{i}"), traced[$"self{i}"], Tol, Tol, $"step {step} self{i}");
+                    TestData.AssertClose(f.Floats($"gen.step{step}.cross{i}"), traced[$"cross{i}"], Tol, Tol, $"step {step} cross{i}");
+                }
+        }
+    }
+
+    /// <summary>
+    /// Runs the generation path step by step on the official inputs (the ids the official code fed
+    /// at each step, the fixture's order), yielding each step's raw logits [2B, m, V]; layer
+    /// outputs of steps 0 and 1 go to <paramref name="traced"/>.
+    /// </summary>
+    public static IEnumerable<(int Step, float[] Logits)> OfficialSteps(ArpgTransformer model, FixtureSet f,
+        Dictionary<string, float[]> traced)
+    {
         int[] order = f.Ints("gen.order");
         int images = f.Ints("gen.classes").Length, length = f.Arpg.BlockSize;
         int[] counts = DecodingSchedule.TokensPerStep(length, f.Steps, f.SampleSchedule);
         using DecodeState state = model.CreateState(2 * images, counts.Max(), counts.Max());
-
-        var traced = new Dictionary<string, float[]>();
         int done = 0;
         int[] keySlots = [0]; // step 0 feeds the class tokens, RoPE slot 0
         for (int step = 0; step < counts.Length; step++)
@@ -46,17 +65,11 @@ public class ArpgTransformerFixtureTests
             state.SetQueries(counts[step], querySlots);
             var logits = new float[2 * images * counts[step] * f.Arpg.VocabSize];
             model.Predict(state, AttentionMask.None).CopyToCPU(logits);
-
-            TestData.AssertClose(f.Floats($"gen.step{step}.logits_raw"), logits, Tol, Tol, $"step {step} logits");
-            if (step < 2)
-                for (int i = 0; i < f.Arpg.Layers / 2; i++)
-                {
-                    TestData.AssertClose(f.Floats($"gen.step{step}.self{i}"), traced[$"self{i}"], Tol, Tol, $"step {step} self{i}");
-                    TestData.AssertClose(f.Floats($"gen.step{step}.cross{i}"), traced[$"cross{i}"], Tol, Tol, $"step {step} cross{i}");
-                }
+            yield return (step, logits);
             keySlots = querySlots;
             done += counts[step];
         }
+        model.Trace = null;
     }
 
     [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames))]
