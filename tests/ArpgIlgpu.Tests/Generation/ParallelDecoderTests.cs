@@ -29,8 +29,7 @@ public class ParallelDecoderTests
     {
         ComputeDevice device = TestDevices.Get(backend);
         using var f = new FixtureSet(fixture);
-        using var weights = StateDict.Open(f.ArpgCheckpoint);
-        using var model = ArpgTransformer.Load(device, f.Arpg, weights);
+        using var model = f.LoadTransformer(device);
         var progress = new List<DecodeProgress>();
 
         int[][] tokens = new ParallelDecoder(model).Generate(f.Ints("gen.classes"),
@@ -52,11 +51,10 @@ public class ParallelDecoderTests
     public void SeededSamplingIsTheSameAloneInABatchAndOnEveryBackend()
     {
         using var f = new FixtureSet("tiny");
-        using var weights = StateDict.Open(f.ArpgCheckpoint);
         var options = FixtureOptions(f, temperature: 1, seed: 1234);
         int[] classes = [3, 7, 1];
 
-        using var cpuModel = ArpgTransformer.Load(TestDevices.Get("cpu"), f.Arpg, weights);
+        using var cpuModel = f.LoadTransformer(TestDevices.Get("cpu"));
         int[][] batch = new ParallelDecoder(cpuModel).Generate(classes, options);
         int[][] alone = new ParallelDecoder(cpuModel).Generate([classes[1]], options, imageIndices: [1]);
         Assert.Equal(batch[1], alone[0]);
@@ -64,7 +62,7 @@ public class ParallelDecoderTests
 
         if (TestDevices.OpenClSkipReason is null)
         {
-            using var clModel = ArpgTransformer.Load(TestDevices.Get("opencl"), f.Arpg, weights);
+            using var clModel = f.LoadTransformer(TestDevices.Get("opencl"));
             Assert.Equal(batch, new ParallelDecoder(clModel).Generate(classes, options));
         }
     }

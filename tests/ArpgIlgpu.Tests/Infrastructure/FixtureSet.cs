@@ -2,6 +2,7 @@ using System.Text.Json;
 using ArpgIlgpu.Checkpoints;
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Models;
+using ArpgIlgpu.Runtime;
 
 namespace ArpgIlgpu.Tests;
 
@@ -35,6 +36,13 @@ public sealed class FixtureSet : IDisposable
     public SampleSchedule SampleSchedule { get; }
 
     public string ArpgCheckpoint => Fixtures.PathOf(Name, "arpg.pt");
+
+    /// <summary>The fixture's transformer loaded from its .pt checkpoint onto a device.</summary>
+    public ArpgTransformer LoadTransformer(ComputeDevice device, Precision precision = Precision.Fp32)
+    {
+        using StateDict weights = StateDict.Open(ArpgCheckpoint);
+        return ArpgTransformer.Load(device, Arpg, weights, precision);
+    }
 
     public int[] Ints(string tensor) => Expected.ReadInt64(tensor).Select(v => checked((int)v)).ToArray();
 

@@ -25,8 +25,7 @@ public class ArpgTransformerFixtureTests
     {
         ComputeDevice device = TestDevices.Get(backend);
         using var f = new FixtureSet(fixture);
-        using var weights = StateDict.Open(f.ArpgCheckpoint);
-        using var model = ArpgTransformer.Load(device, f.Arpg, weights);
+        using var model = f.LoadTransformer(device);
         var traced = new Dictionary<string, float[]>();
         foreach ((int step, float[] logits) in OfficialSteps(model, f, traced))
         {
@@ -77,8 +76,7 @@ public class ArpgTransformerFixtureTests
     {
         ComputeDevice device = TestDevices.Get(backend);
         using var f = new FixtureSet(fixture);
-        using var weights = StateDict.Open(f.ArpgCheckpoint);
-        using var model = ArpgTransformer.Load(device, f.Arpg, weights);
+        using var model = f.LoadTransformer(device);
 
         ScoreResult result = TeacherForcedScorer.Score(model, f.IntRows("score.tokens"), f.Ints("score.classes"),
             f.IntRows("score.orders"));

@@ -25,8 +25,7 @@ public class Fp16FixtureTests(ITestOutputHelper output)
     public void Fp16StaysCloseToTheOfficialLogits(string backend, string fixture)
     {
         using var f = new FixtureSet(fixture);
-        using var weights = StateDict.Open(f.ArpgCheckpoint);
-        using var model = ArpgTransformer.Load(TestDevices.Get(backend), f.Arpg, weights, Precision.Fp16);
+        using var model = f.LoadTransformer(TestDevices.Get(backend), Precision.Fp16);
         int images = f.Ints("gen.classes").Length, vocab = f.Arpg.VocabSize;
         int[] counts = DecodingSchedule.TokensPerStep(f.Arpg.BlockSize, f.Steps, f.SampleSchedule);
 

@@ -4,7 +4,6 @@ using Xunit;
 namespace ArpgIlgpu.Tests.Weights;
 
 /// <summary>`arpg download` end to end, in-process, against the local fake server.</summary>
-[Collection(ConsoleCollection.Name)]
 public sealed class DownloadCommandTests : IAsyncLifetime
 {
     private const string VqPath = "/FoundationVision/LlamaGen/resolve/main/vq_ds16_c2i.pt";
@@ -23,8 +22,8 @@ public sealed class DownloadCommandTests : IAsyncLifetime
         cache.Dispose();
     }
 
-    private ConsoleCapture.Result Download(params string[] models) =>
-        ConsoleCapture.RunArpg(["download", .. models, "--mirror", server.BaseUrl.AbsoluteUri, "--cache", cache.Path]);
+    private CliResult Download(params string[] models) =>
+        CliInvocation.Run(["download", .. models, "--mirror", server.BaseUrl.AbsoluteUri, "--cache", cache.Path]);
 
     [Fact]
     public void An_unknown_model_exits_2_naming_it_and_the_valid_names()
@@ -48,7 +47,7 @@ public sealed class DownloadCommandTests : IAsyncLifetime
     [Fact]
     public void A_bad_mirror_exits_2()
     {
-        var result = ConsoleCapture.RunArpg("download", "VQ-16", "--mirror", "not a url", "--cache", cache.Path);
+        var result = CliInvocation.Run("download", "VQ-16", "--mirror", "not a url", "--cache", cache.Path);
 
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("error: --mirror 'not a url' is not a mirror base URL: give an absolute http or https URL such as https://hf-mirror.com",
@@ -65,7 +64,7 @@ public sealed class DownloadCommandTests : IAsyncLifetime
         Assert.Equal(0, result.ExitCode);
         Assert.Equal(expected, result.Out.Trim());
         Assert.Equal(content, File.ReadAllBytes(expected));
-        Assert.Equal(["vq_ds16_c2i.pt"], cache.FileNames());
+        Assert.Equal(["vq_ds16_c2i.pt"], cache.Files());
         Assert.Contains($"sha256 {Convert.ToHexStringLower(SHA256.HashData(content))} (no digest known", result.Error);
 
         // A second run finds it and asks the server nothing.
@@ -89,7 +88,7 @@ public sealed class DownloadCommandTests : IAsyncLifetime
         string errorLine = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("error:"));
         Assert.StartsWith("error: checksum mismatch for vq_ds16_c2i.pt", errorLine);
         Assert.Empty(result.Out);
-        Assert.Equal(["manifest.json"], cache.FileNames());
+        Assert.Equal(["manifest.json"], cache.Files());
 
         var retry = Download("VQ-16");
         Assert.Equal(0, retry.ExitCode);
@@ -101,7 +100,7 @@ public sealed class DownloadCommandTests : IAsyncLifetime
     {
         int port = FakeWeightServer.ClosedPort();
 
-        var result = ConsoleCapture.RunArpg("download", "VQ-16", "--mirror", $"http://127.0.0.1:{port}", "--cache", cache.Path);
+        var result = CliInvocation.Run("download", "VQ-16", "--mirror", $"http://127.0.0.1:{port}", "--cache", cache.Path);
 
         Assert.Equal(1, result.ExitCode);
         Assert.Equal($"error: connection refused by 127.0.0.1:{port} (fetching http://127.0.0.1:{port}{VqPath})",

@@ -56,7 +56,7 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
         Assert.Equal(CachedFile, result.Path);
         Assert.Equal(content, File.ReadAllBytes(CachedFile));
         Assert.Equal(digest, result.Sha256);
-        Assert.Equal(["arpg.pt"], cache.FileNames());
+        Assert.Equal(["arpg.pt"], cache.Files());
         Assert.Equal([new FakeWeightServer.Request(ServedPath, null)], server.Requests);
     }
 
@@ -72,7 +72,7 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
         Assert.Equal([null, $"bytes={content.Length / 2}-"], server.Requests.Select(r => r.Range));
         DownloadProgress resumed = Assert.Single(reports, r => r.Stage == DownloadStage.Resuming);
         Assert.Equal(content.Length / 2, resumed.ReceivedBytes);
-        Assert.Equal(["arpg.pt"], cache.FileNames());
+        Assert.Equal(["arpg.pt"], cache.Files());
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
 
         Assert.Equal(content, File.ReadAllBytes(CachedFile));
         Assert.Equal(["bytes=1000-"], server.Requests.Select(r => r.Range));
-        Assert.Equal(["arpg.pt"], cache.FileNames());
+        Assert.Equal(["arpg.pt"], cache.Files());
     }
 
     [Fact]
@@ -126,7 +126,7 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
 
         Assert.Contains("checksum mismatch", error.Message);
         Assert.Contains(digest, error.Message);
-        Assert.Empty(cache.FileNames());
+        Assert.Empty(cache.Files());
 
         // The next try gets a good copy and keeps it.
         await Download(Entry(digest), Options());
@@ -144,7 +144,7 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<WeightDownloadException>(() => Download(Entry(wrongPrefix), Options()));
         Assert.Contains($"checksum mismatch for arpg.pt", error.Message);
         Assert.Contains($"a digest starting {wrongPrefix}", error.Message);
-        Assert.Empty(cache.FileNames());
+        Assert.Empty(cache.Files());
     }
 
     [Fact]
@@ -154,7 +154,7 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
             () => Download(Entry(null, size: content.Length + 1), Options()));
 
         Assert.Contains($"serves {content.Length} bytes but the manifest says TEST has {content.Length + 1}", error.Message);
-        Assert.Empty(cache.FileNames());
+        Assert.Empty(cache.Files());
     }
 
     [Fact]
@@ -165,7 +165,7 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<WeightDownloadException>(() => Download(entry, Options()));
 
         Assert.Equal($"{server.BaseUrl.AbsoluteUri.TrimEnd('/')}/nobody/nothing/x.pt was not found (HTTP 404)", error.Message);
-        Assert.Empty(cache.FileNames());
+        Assert.Empty(cache.Files());
     }
 
     [Fact]
@@ -177,7 +177,7 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<WeightDownloadException>(() => Download(Entry(digest), options));
 
         Assert.StartsWith($"connection refused by 127.0.0.1:{port}", error.Message);
-        Assert.Empty(cache.FileNames());
+        Assert.Empty(cache.Files());
     }
 
     [Fact]
@@ -193,7 +193,7 @@ public sealed class WeightDownloaderTests : IAsyncLifetime
         Assert.Contains("gave up after 2 attempt(s)", error.Message);
         Assert.Equal(2, server.Requests.Count);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
-        Assert.DoesNotContain("arpg.pt", cache.FileNames());
+        Assert.DoesNotContain("arpg.pt", cache.Files());
     }
 
     [Fact]
