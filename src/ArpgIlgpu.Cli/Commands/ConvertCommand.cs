@@ -16,7 +16,7 @@ internal static class ConvertCommand
                           "float16 (rounded to nearest even), or keep (as stored, e.g. bfloat16); integer tensors are kept",
             DefaultValueFactory = _ => "float32",
         };
-        dtype.AcceptOnlyFromAmong("float32", "float16", "keep");
+        OptionChoices.Restrict(dtype, "float32", "float16", "keep");
         var command = new Command("convert", "Convert a checkpoint (.pt or .safetensors) to a safetensors file");
         command.Arguments.Add(input);
         command.Arguments.Add(output);

@@ -52,6 +52,13 @@ public class BadArgumentTests
         Case("--config", Generate("--config", "{out}/missing.json")),
         Case("--model", "generate", "--model", "ARPG-M", "--classes", "1", "--out", "{out}/images"),
         Case("--out", "generate", "--model", "tiny-random", "--classes", "1", "--steps", "2", "--out", "/proc/arpg-cannot-write"),
+        // bench, inspect, convert
+        Case("--batch", "bench", "--model", "tiny-random", "--random-weights", "--batch", "0", "--device", "cpu"),
+        Case("--steps", "bench", "--model", "tiny-random", "--random-weights", "--steps", "999", "--device", "cpu"),
+        Case("--precision", "bench", "--model", "tiny-random", "--random-weights", "--precision", "fp8"),
+        Case("missing.pt", "inspect", "{out}/missing.pt"),
+        Case("--dtype", "convert", Tiny("arpg.pt"), "{out}/x.safetensors", "--dtype", "int4"),
+        Case("ARPG-M", "download", "ARPG-M"),
         // decode
         Case("--tokens", "decode", "--tokens", "{out}/missing.json", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--out", "{out}/images"),
         Case("outside the codebook", "decode", "--tokens", "{out}/tokens-out-of-range.json", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--out", "{out}/images"),
