@@ -16,7 +16,7 @@ internal static class DevicesCommand
             {
                 string memory = d.MemoryBytes == long.MaxValue ? "host" : ComputeDevice.FormatBytes(d.MemoryBytes);
                 Console.WriteLine(
-                    $"{d.Spec,-10} {memory,10} {d.MaxGroupSize,6} {d.WarpSize,5} {d.Float16,8}  {d.Name}");
+                    $"{d.Spec,-10} {memory,10} {d.MaxGroupSize,6} {(d.WarpSize > 0 ? d.WarpSize.ToString() : "-"),5} {d.Float16,8}  {d.Name}");
             }
             return CommandRunner.Ok;
         });

@@ -3,18 +3,35 @@ using Xunit;
 
 namespace ArpgIlgpu.Tests.Kernels;
 
+/// <summary>Residual add, SwiGLU's gate, swish and copy against scalar references.</summary>
 public class ElementwiseTests
 {
-    [Theory, Cpu, OpenCl]
-    public void SiluMulMatchesScalarReference(string backend)
+    /// <summary>Lengths that are not multiples of the runs the kernels take on host CPUs (64, thousands).</summary>
+    public static IEnumerable<object[]> Lengths() => [[1], [63], [1000], [70_001]];
+
+    [Theory, CpuCases(nameof(Lengths)), OpenClCases(nameof(Lengths))]
+    public void EveryOpMatchesItsScalarReference(string backend, int n)
     {
         ComputeDevice device = TestDevices.Get(backend);
-        var rng = new Random(1);
-        float[] a = TestData.Normal(rng, 1000), b = TestData.Normal(rng, 1000);
-        using var ta = Tensor<float>.FromArray(device, a, a.Length);
-        using var tb = Tensor<float>.FromArray(device, b, b.Length);
+        var rng = new Random(n);
+        float[] a = TestData.Normal(rng, n, 4f), b = TestData.Normal(rng, n);
+        using var ta = new Tensor<float>(device, n);
+        using var tb = Tensor<float>.FromArray(device, b, n);
+
+        ta.Upload(a);
         device.Ops.SiluMulInPlace(ta.View, tb.View);
-        float[] expected = a.Select((v, i) => (float)(v / (1 + Math.Exp(-v)) * b[i])).ToArray();
-        TestData.AssertClose(expected, ta.ToArray(), rtol: 1e-5f, atol: 1e-6f);
+        // exp in float32: relative error of a few ulps
+        TestData.AssertClose(a.Select((v, i) => (float)(v / (1 + Math.Exp(-v)) * b[i])).ToArray(), ta.ToArray(), 1e-5f, 1e-6f, "silu*mul");
+
+        ta.Upload(a);
+        device.Ops.SwishInPlace(ta.View);
+        TestData.AssertClose(a.Select(v => (float)(v / (1 + Math.Exp(-v)))).ToArray(), ta.ToArray(), 1e-5f, 1e-6f, "swish");
+
+        ta.Upload(a);
+        device.Ops.AddInPlace(ta.View, tb.View);
+        Assert.Equal(a.Select((v, i) => v + b[i]).ToArray(), ta.ToArray()); // one rounding, exact
+
+        device.Ops.Copy(tb.View, ta.View);
+        Assert.Equal(b, ta.ToArray());
     }
 }
