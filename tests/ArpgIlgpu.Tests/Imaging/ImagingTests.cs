@@ -142,6 +142,7 @@ public class ImagingTests
         ["half png", "truncated or corrupt"],
         ["half jpeg", "truncated or corrupt"],
         ["huge header", "outside the accepted size"],
+        ["zero width", "input.img"],
     ];
 
     [Theory, MemberData(nameof(BadFiles))]
@@ -160,8 +161,12 @@ public class ImagingTests
             case "half png": File.WriteAllBytes(path, EncodedBytes(isPng: true) is var png ? png[..(png.Length / 2)] : []); break;
             case "half jpeg": File.WriteAllBytes(path, EncodedBytes(isPng: false) is var jpg ? jpg[..(jpg.Length / 2)] : []); break;
             case "huge header": File.WriteAllBytes(path, PngHeader(100000, 100000)); break;
+            case "zero width": File.WriteAllBytes(path, PngHeader(0, 16)); break;
         }
+        long before = GC.GetAllocatedBytesForCurrentThread();
         var e = Assert.Throws<InvalidInputException>(() => ImageLoader.Read(path, 16, ImageFit.Reject));
+        // bounded memory: refused from the header, long before 100000 x 100000 x 3 bytes
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 << 20, "refusing the file allocated over 64 MiB");
         Assert.Contains(path, e.Message);
         Assert.True(e.Message.Contains(reason), e.Message);
     }
