@@ -55,6 +55,20 @@ public sealed class ParallelDecoder
     /// </summary>
     public int[][] Generate(IReadOnlyList<int> classes, GenerationOptions options,
         IReadOnlyList<int>? imageIndices = null, IProgress<DecodeProgress>? progress = null,
+        CancellationToken cancel = default) =>
+        Complete(classes, null, null, options, imageIndices, progress, cancel);
+
+    /// <summary>
+    /// Completes token grids: where <paramref name="known"/>[p] is true every image keeps
+    /// <paramref name="canvases"/>[b][p]; every other position is generated. The known tokens are
+    /// pre-filled first (<see cref="Prefill"/>, in a random order from the seed), then the steps
+    /// run over the unknown positions only, in the options' order restricted to them (random from
+    /// the seed by default); with fewer unknown positions than steps, one is generated per step.
+    /// With nothing known this is exactly <see cref="Generate"/>; with everything known it
+    /// returns the canvases unchanged. Returns tokens [images][L] in grid order.
+    /// </summary>
+    public int[][] Complete(IReadOnlyList<int> classes, IReadOnlyList<int[]>? canvases, bool[]? known,
+        GenerationOptions options, IReadOnlyList<int>? imageIndices = null, IProgress<DecodeProgress>? progress = null,
         CancellationToken cancel = default)
     {
         ArpgConfig c = model.Config;
@@ -64,29 +78,46 @@ public sealed class ParallelDecoder
         int[] indices = imageIndices?.ToArray() ?? Enumerable.Range(0, images).ToArray();
         if (indices.Length != images)
             throw new ArgumentException($"{indices.Length} image indices for {images} classes");
-        int[] order = options.Order ?? RandomOrder.Draw(length, options.Sampling.Seed);
-        int[] counts = DecodingSchedule.TokensPerStep(length, options.Steps, options.Schedule);
+        known ??= new bool[length];
+        int[][] canvas = canvases?.Select(t => (int[])t.Clone()).ToArray()
+                         ?? Enumerable.Range(0, images).Select(_ => new int[length]).ToArray();
+        if (known.Length != length || canvas.Length != images)
+            throw new ArgumentException($"{canvas.Length} canvases and a mask of {known.Length} for {images} images of {length} tokens");
+        foreach (int[] row in canvas)
+            for (int p = 0; p < row.Length && p < length; p++)
+                if (!known[p])
+                    row[p] = 0; // whatever an unknown position held is ignored
+        TokenChecks.RequireCanvas(c, canvas, "known tokens");
 
-        using Run run = new(model, images, counts.Max(), order, indices, options.Sampling, Clock);
+        int[] knownPositions = Enumerable.Range(0, length).Where(p => known[p]).ToArray();
+        knownPositions = RandomOrder.Draw(knownPositions.Length, options.Sampling.Seed, RandomOrder.PrefillStream)
+            .Select(i => knownPositions[i]).ToArray();
+        int[] order = (options.Order ?? RandomOrder.Draw(length, options.Sampling.Seed)).Where(p => !known[p]).ToArray();
+        if (order.Length == 0)
+            return canvas;
+        int[] counts = DecodingSchedule.TokensPerStep(order.Length, Math.Min(options.Steps, order.Length), options.Schedule);
+
+        using Run run = new(model, images, Math.Max(1 + knownPositions.Length, counts.Max()), counts.Max(), order,
+            indices, options.Sampling, Clock);
         LastRunMemory = (run.State.KvCacheBytes, run.State.ActivationBytes);
-        // prefill: the class token of each row at RoPE slot 0 ("no class" for the unconditional half)
+        // prefill: each row's class token at RoPE slot 0 ("no class" for the unconditional half),
+        // then the known tokens; both halves of the guided batch see the same known tokens
         int[] classIds = [.. classes.Select(c.ClassTokenId), .. Enumerable.Repeat(c.NoClassTokenId, images)];
-        run.State.SetInputs(classIds, [0]);
-        PhaseClock.Run(Clock, Phases.Pass1, () => model.Append(run.State, AttentionMask.Causal));
+        PhaseClock.Run(Clock, Phases.Pass1, () =>
+            Prefill.Append(model, run.State, classIds, [.. canvas, .. canvas], [knownPositions]));
 
-        int[][] canvas = Enumerable.Range(0, images).Select(_ => new int[length]).ToArray();
         int done = 0;
         for (int step = 0; step < counts.Length; step++)
         {
             cancel.ThrowIfCancellationRequested();
             int m = counts[step];
-            float cfg = DecodingSchedule.GuidanceScale(options.CfgSchedule, options.Cfg, done + m, length);
+            float cfg = DecodingSchedule.GuidanceScale(options.CfgSchedule, options.Cfg, done + m, order.Length);
             int[] tokens = run.Step(done, m, step, cfg, feedBack: step < counts.Length - 1);
             for (int b = 0; b < images; b++)
                 for (int j = 0; j < m; j++)
                     canvas[b][order[done + j]] = tokens[b * m + j];
             done += m;
-            progress?.Report(new DecodeProgress(step + 1, counts.Length, done, length));
+            progress?.Report(new DecodeProgress(step + 1, counts.Length, done, order.Length));
         }
         return canvas;
     }
@@ -101,7 +132,7 @@ public sealed class ParallelDecoder
         private readonly int images;
         private readonly PhaseClock? clock;
 
-        public Run(ArpgTransformer model, int images, int maxTokensPerStep, int[] order, int[] indices,
+        public Run(ArpgTransformer model, int images, int maxInputs, int maxTokensPerStep, int[] order, int[] indices,
             SamplingSettings sampling, PhaseClock? clock)
         {
             this.clock = clock;
@@ -110,7 +141,7 @@ public sealed class ParallelDecoder
             this.order = order;
             ComputeDevice device = model.Device;
             sampler = new TokenSampler(device, sampling, model.Config.VocabSize);
-            State = model.CreateState(2 * images, maxTokensPerStep, maxTokensPerStep);
+            State = model.CreateState(2 * images, maxInputs, maxTokensPerStep);
             orderOnDevice = Tensor<int>.FromArray(device, order, order.Length);
             indicesOnDevice = Tensor<int>.FromArray(device, indices, images);
             tokensOnDevice = new Tensor<int>(device, images * maxTokensPerStep);

@@ -11,17 +11,20 @@ namespace ArpgIlgpu.Generation;
 /// </summary>
 public static class RandomOrder
 {
-    /// <summary>Philox counter word 3 for order draws (token draws use <see cref="Philox.TokenStream"/>).</summary>
+    /// <summary>Philox counter word 3 for generation orders (token draws use <see cref="Philox.TokenStream"/>).</summary>
     public const uint OrderStream = 1;
 
-    /// <summary>A uniformly random permutation of 0..length-1 for a seed.</summary>
-    public static int[] Draw(int length, ulong seed)
+    /// <summary>Philox counter word 3 for the order in which known tokens are pre-filled.</summary>
+    public const uint PrefillStream = 2;
+
+    /// <summary>A uniformly random permutation of 0..length-1 for a seed and stream.</summary>
+    public static int[] Draw(int length, ulong seed, uint stream = OrderStream)
     {
         int[] order = Enumerable.Range(0, length).ToArray();
         for (int i = length - 1; i > 0; i--)
         {
             // 24-bit uniforms: the bias of floor(u (i+1)) is below 2^-24 * L, negligible for L <= 4096
-            int j = Math.Min(i, (int)(Philox.Uniform(seed, (uint)i, 0, 0, OrderStream) * (i + 1)));
+            int j = Math.Min(i, (int)(Philox.Uniform(seed, (uint)i, 0, 0, stream) * (i + 1)));
             (order[i], order[j]) = (order[j], order[i]);
         }
         return order;

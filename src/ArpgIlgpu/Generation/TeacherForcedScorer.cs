@@ -34,27 +34,15 @@ public static class TeacherForcedScorer
         foreach (int[] order in orders)
             GenerationOrders.RequirePermutation(order, length, "--orders");
 
-        var ids = new int[images * length];
-        var keySlots = new int[images * length];
+        // pass 1: the class token, then the tokens at order[0 .. L-2], causally (Prefill)
+        // pass 2: query t, rotated to order[t], sees cache positions 0..t
         var querySlots = new int[images * length];
         for (int b = 0; b < images; b++)
-        {
-            // inputs: the class token (RoPE slot 0), then tokens at order[0 .. L-2] (slots 1 + position)
-            ids[b * length] = c.ClassTokenId(classes[b]);
-            for (int t = 1; t < length; t++)
-            {
-                int position = orders[b][t - 1];
-                ids[b * length + t] = tokens[b][position];
-                keySlots[b * length + t] = 1 + position;
-            }
-            // query t predicts the token at order[t]
             for (int t = 0; t < length; t++)
                 querySlots[b * length + t] = 1 + orders[b][t];
-        }
-
         using DecodeState state = model.CreateState(images, length, length);
-        state.SetInputs(ids, keySlots);
-        model.Append(state, AttentionMask.Causal);
+        Prefill.Append(model, state, classes.Select(c.ClassTokenId).ToArray(), tokens,
+            orders.Select(o => o[..(length - 1)]).ToArray());
         state.SetQueries(length, querySlots);
         var logits = new float[(long)images * length * vocab];
         model.Predict(state, AttentionMask.Causal).CopyToCPU(logits);
