@@ -16,6 +16,9 @@ internal static class ArpgCommand
         root.Subcommands.Add(DecodeCommand.Create());
         root.Subcommands.Add(EncodeCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
+        root.Subcommands.Add(InpaintCommand.Create());
+        root.Subcommands.Add(OutpaintCommand.Create());
+        root.Subcommands.Add(ExpandCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return CommandRunner.Invoke(root, args);
     }

@@ -1,3 +1,4 @@
+using ArpgIlgpu.Imaging;
 using Xunit;
 
 namespace ArpgIlgpu.Tests.Cli;
@@ -19,6 +20,15 @@ public class BadArgumentTests
     ];
 
     private static object[] Case(string named, params string[] args) => [named, args];
+
+    /// <summary>An edit of the 128x128 test image with the tiny fixture, a class given unless the extra arguments give one.</summary>
+    private static string[] Edit(string command, params string[] extra) =>
+    [
+        command, "{out}/image128.png", "--config", Tiny("json"), "--arpg-checkpoint", Tiny("arpg.pt"),
+        "--vq-checkpoint", Tiny("vq.pt"), "--steps", "2", "--device", "cpu", "--out", "{out}/edited", .. extra,
+        .. extra.Contains("--class") ? Array.Empty<string>() : ["--class", "3"],
+        .. command == "inpaint" && !extra.Contains("--mask") ? ["--mask", "{out}/mask128.png"] : Array.Empty<string>(),
+    ];
 
     public static IEnumerable<object[]> Cases() =>
     [
@@ -67,6 +77,13 @@ public class BadArgumentTests
         // encode
         Case("empty.png", "encode", "{out}/empty.png", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--save-tokens", "{out}/e.json"),
         Case("--crop", "encode", "{out}/empty.png", "--crop", "--resize", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--save-tokens", "{out}/e.json"),
+        // inpaint, outpaint, expand
+        Case("--mask", Edit("inpaint", "--mask", "{out}/mask64.png")),
+        Case("--right", Edit("outpaint", "--right", "10")),
+        Case("--left", Edit("outpaint", "--left", "-16")),
+        Case("--scale", Edit("expand", "--scale", "0")),
+        Case("--class", Edit("expand", "--class", "10")),
+        Case("--class", ["expand", "{out}/image128.png", "--config", Tiny("json"), "--arpg-checkpoint", Tiny("arpg.pt"), "--vq-checkpoint", Tiny("vq.pt")]),
         // score
         Case("--tokens", "score", "--tokens", "{out}/tokens-wrong-length.json", "--config", Tiny("json"), "--arpg-checkpoint", Tiny("arpg.pt"), "--device", "cpu"),
         Case("--orders", "score", "--tokens", "{out}/tokens-64.json", "--orders", "{out}/order-not-permutation.json", "--config", Tiny("json"), "--arpg-checkpoint", Tiny("arpg.pt"), "--device", "cpu"),
@@ -99,5 +116,8 @@ public class BadArgumentTests
         File.WriteAllText(dir.File("tokens-wrong-length.json"), "{\"classes\": [1], \"tokens\": [[1, 2, 3]]}");
         File.WriteAllText(dir.File("tokens-64.json"), "{\"classes\": [1], \"tokens\": [[" + string.Join(",", Enumerable.Repeat(5, 64)) + "]]}");
         File.WriteAllBytes(dir.File("empty.png"), []);
+        PngFile.Write(dir.File("image128.png"), new RgbImage(128, 128, new byte[128 * 128 * 3]));
+        PngFile.Write(dir.File("mask128.png"), new RgbImage(128, 128, new byte[128 * 128 * 3]));
+        PngFile.Write(dir.File("mask64.png"), new RgbImage(64, 64, new byte[64 * 64 * 3]));
     }
 }

@@ -1,0 +1,68 @@
+using ArpgIlgpu.Generation;
+using ArpgIlgpu.Imaging;
+using ArpgIlgpu.Models;
+using ArpgIlgpu.Runtime;
+using System.CommandLine;
+
+namespace ArpgIlgpu.Cli;
+
+/// <summary>
+/// What inpaint, outpaint and expand share: an input image, a class, the model, sampling and
+/// output options; each command adds its own options and the edit itself.
+/// </summary>
+internal static class EditCommand
+{
+    /// <summary>The edit a command performs on the loaded image.</summary>
+    public delegate EditResult Edit(ParseResult parsed, ImageEditor editor, RgbImage image, int classLabel,
+        GenerationOptions options, IProgress<WindowedCompletion.Window> progress, CancellationToken cancel);
+
+    public static Command Create(string name, string description, string outputFile, IEnumerable<Option> own, Edit edit)
+    {
+        var models = new ModelOptions();
+        var sampling = new SamplingOptions();
+        var image = new Argument<string>("IMAGE") { Description = "The input image (PNG or JPEG)" };
+        var classLabel = new Option<int>("--class") { Description = "The class of the content to generate", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for the result (created if missing)", DefaultValueFactory = _ => "out" };
+        var saveTokens = new Option<string?>("--save-tokens") { Description = "Also write the result's tokens as JSON" };
+        var crop = new Option<bool>("--crop") { Description = "Centre-crop the input to multiples of 16 pixels" };
+        var resize = new Option<bool>("--resize") { Description = "Resize the input to multiples of 16 pixels" };
+
+        var command = new Command(name, description);
+        command.Arguments.Add(image);
+        foreach (Option o in new Option[] { classLabel, output, saveTokens, crop, resize }.Concat(own))
+            command.Options.Add(o);
+        models.AddTo(command, transformer: true, tokenizer: true);
+        sampling.AddTo(command);
+        command.SetAction(async (parsed, cancel) =>
+        {
+            ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: true, cancel);
+            GenerationOptions options = sampling.Read(parsed, choice.Arpg.GridSize);
+            int label = parsed.GetValue(classLabel);
+            TokenChecks.RequireClasses(choice.Arpg, [label], "--class");
+            ImageFit fit = FitOption.Read(parsed.GetValue(crop), parsed.GetValue(resize));
+            RgbImage input = ImageLoader.Read(parsed.GetValue(image)!, choice.Vq.DownsampleFactor, fit);
+            string folder = OutputFolder.Prepare(parsed.GetValue(output)!);
+
+            using ComputeDevice device = models.OpenDevice(parsed);
+            using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
+            using VqModel tokenizer = GenerateCommand.LoadTokenizer(device, choice);
+            var progress = new Progress(w => Console.Error.WriteLine(
+                $"window {w.Index}: rows {w.Top}..{w.Top + choice.Arpg.GridSize - 1}, columns {w.Left}..{w.Left + choice.Arpg.GridSize - 1}, {w.Known} known tokens"));
+            EditResult result = edit(parsed, new ImageEditor(transformer, tokenizer), input, label, options, progress, cancel);
+
+            PngFile.Write(Path.Combine(folder, outputFile), result.Image);
+            if (parsed.GetValue(saveTokens) is string tokensPath)
+                new TokenFile([label], [result.Canvas.Tokens]).Write(tokensPath);
+            Console.Error.WriteLine($"{result.Image.Width}x{result.Image.Height} written to {Path.Combine(folder, outputFile)} " +
+                                    $"({result.Windows.Count} window(s) generated)");
+            return CommandRunner.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool and print late).</summary>
+    private sealed class Progress(Action<WindowedCompletion.Window> report) : IProgress<WindowedCompletion.Window>
+    {
+        public void Report(WindowedCompletion.Window value) => report(value);
+    }
+}
