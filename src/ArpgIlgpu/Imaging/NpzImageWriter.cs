@@ -126,7 +126,8 @@ public sealed class NpzImageWriter : IDisposable
         int padded = (prefix + dict.Length + 1 + 63) / 64 * 64 - prefix;
         string header = dict.PadRight(padded - 1) + "\n";
         var bytes = new byte[prefix + header.Length];
-        "\x93NUMPY"u8.CopyTo(bytes);
+        bytes[0] = 0x93; // the magic: 0x93 then "NUMPY"
+        "NUMPY"u8.CopyTo(bytes.AsSpan(1));
         bytes[6] = 1; // major version
         bytes[7] = 0; // minor version
         BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)header.Length);
