@@ -55,7 +55,18 @@ public sealed class ComputeDevice : IDisposable
     public long AllocatedBytes => Memory.Used;
 
     /// <summary>What this device may still allocate (see <see cref="DeviceMemory"/>).</summary>
-    internal MemoryBudget Memory { get; }
+    internal MemoryBudget Memory { get; private set; }
+
+    /// <summary>
+    /// Makes the device behave as one with <paramref name="bytes"/> of memory (tests of the
+    /// out-of-memory paths, without having to fill a real device). Only before the first allocation.
+    /// </summary>
+    internal void LimitMemory(long bytes)
+    {
+        if (Memory.Used != 0)
+            throw new InvalidOperationException("the memory limit must be set before anything is allocated");
+        Memory = MemoryBudget.ForDevice("the device", Math.Min(bytes, Memory.Limit), IsHostCpu);
+    }
 
     /// <summary>Every op of the kernel library, bound to this device.</summary>
     public Ops Ops => ops ??= new Ops(this);

@@ -22,7 +22,7 @@ internal sealed class MemoryBudget
     }
 
     /// <summary>The memory of this machine, as the runtime sees it (physical memory or the container's limit).</summary>
-    public static MemoryBudget Host { get; } = new("host memory", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, null);
+    public static MemoryBudget Host { get; } = new("the host", GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, null);
 
     /// <summary>The budget of a device: its own memory and, for a host-memory device, the host's too.</summary>
     public static MemoryBudget ForDevice(string name, long deviceMemory, bool usesHostMemory) =>
