@@ -40,6 +40,8 @@ internal static class GenerateCommand
 
         command.SetAction(async (parsed, cancel) =>
         {
+            // System.CommandLine installs its Ctrl-C handler only once the action first yields
+            await Task.Yield();
             int[] labels = ClassList.Parse(parsed.GetValue(classes)!);
             string? tokensPath = parsed.GetValue(saveTokens);
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: true, cancel,

@@ -55,6 +55,8 @@ internal static class SampleCommand
 
         command.SetAction(async (parsed, cancel) =>
         {
+            // System.CommandLine installs its Ctrl-C handler only once the action first yields
+            await Task.Yield();
             int count = parsed.GetValue(num);
             if (count < 1 || count > MaxImages)
                 throw new InvalidInputException($"--num {count}: must be between 1 and {MaxImages}");

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using ArpgIlgpu.Imaging;
 using SixLabors.ImageSharp;
@@ -169,6 +170,43 @@ public class SampleCliTests(BaseSampleRun baseRun) : IClassFixture<BaseSampleRun
         Assert.True(resumed.ExitCode == 0, resumed.Error);
         Assert.Contains($"{pngs.Length} already in", resumed.Error);
         Assert.Equal(baseHashes, Hashes(folder));
+    }
+
+    [LinuxFact]
+    public async Task CtrlCStopsTheCommandAndLeavesOnlyCompletePngs()
+    {
+        using var dir = new TempDirectory();
+        string folder = dir.File("interrupted");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "arpg.dll"));
+        foreach (string arg in Sample(folder, "--batch", "2"))
+            start.ArgumentList.Add(arg);
+        using Process arpg = Process.Start(start)!;
+        Task<string> error = arpg.StandardError.ReadToEndAsync();
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (!arpg.HasExited && clock.Elapsed < TimeSpan.FromMinutes(3)
+                   && !(Directory.Exists(folder) && Directory.GetFiles(folder, "*.png").Length >= 2))
+                Thread.Sleep(10);
+            Process.Start("kill", $"-INT {arpg.Id}")!.WaitForExit();
+
+            Assert.True(arpg.WaitForExit(TimeSpan.FromSeconds(60)), "still running a minute after Ctrl-C");
+            string stderr = await error;
+            Assert.True(arpg.ExitCode == 1, stderr);
+            Assert.Contains("cancelled", stderr);
+            string[] left = Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).ToArray();
+            string[] pngs = left.Where(n => n.EndsWith(".png", StringComparison.Ordinal)).ToArray();
+            Assert.InRange(pngs.Length, 2, Count - 1);
+            Assert.Equal(left.Order(), pngs.Append("sample.json").Order());
+            Dictionary<string, string> baseHashes = Hashes(baseRun.Folder), hashes = Hashes(folder);
+            Assert.All(pngs, n => Assert.Equal(baseHashes[n], hashes[n]));
+        }
+        finally
+        {
+            if (!arpg.HasExited)
+                arpg.Kill();
+        }
     }
 
     [Fact]
