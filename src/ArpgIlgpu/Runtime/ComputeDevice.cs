@@ -23,7 +23,7 @@ public sealed class ComputeDevice : IDisposable
         Accelerator = accelerator;
         Kind = kind;
         IsHostCpu = hostCpu;
-        Memory = MemoryBudget.ForDevice("the device", accelerator.MemorySize, usesHostMemory: hostCpu);
+        Memory = MemoryBudget.ForDevice(accelerator.MemorySize, usesHostMemory: hostCpu);
     }
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed class ComputeDevice : IDisposable
     {
         if (Memory.Used != 0)
             throw new InvalidOperationException("the memory limit must be set before anything is allocated");
-        Memory = MemoryBudget.ForDevice("the device", Math.Min(bytes, Memory.Limit), IsHostCpu);
+        Memory = MemoryBudget.Limited(Math.Min(bytes, Memory.Limit), IsHostCpu);
     }
 
     /// <summary>Every op of the kernel library, bound to this device.</summary>

@@ -27,9 +27,13 @@ public static class DeviceMemory
                                   or ArgumentOutOfRangeException)
         {
             device.Memory.Release(bytes);
-            throw new DeviceOutOfMemoryException(device, bytes, e.Message.Split('\n')[0], e);
+            throw new DeviceOutOfMemoryException(device, bytes, $"the driver refused it: {Reason(e)}", e);
         }
     }
+
+    /// <summary>The driver's error: OpenCL's carries only a code, which says more than its message.</summary>
+    private static string Reason(Exception e) =>
+        e is ILGPU.Runtime.OpenCL.CLException cl ? cl.Error.ToString() : e.Message.Split('\n')[0];
 
     /// <summary>Frees a buffer from <see cref="Allocate"/> and returns its bytes to the device's budget.</summary>
     public static void Free<T>(ComputeDevice device, MemoryBuffer1D<T, Stride1D.Dense> buffer) where T : unmanaged
