@@ -13,7 +13,8 @@ namespace ArpgIlgpu.Cli;
 /// decoder, batch by batch, decodes them with the VQ tokenizer and writes one PNG per image
 /// ({index:D4}_class{c}.png), plus a grid with --grid and the tokens with --save-tokens.
 /// A batch's pictures appear together (temp files renamed at the end), so an interrupted run
-/// leaves only complete images.
+/// leaves only complete images. With several devices (--device cuda:0,cuda:1) each batch is
+/// split across them (<see cref="DeviceGroup"/>); the images are the same as on one.
 /// </summary>
 internal static class GenerateCommand
 {
