@@ -5,7 +5,8 @@ namespace ArpgIlgpu.Cli;
 /// <summary>The `arpg` root command: one subcommand per file in Commands/.</summary>
 internal static class ArpgCommand
 {
-    public static int Run(string[] args)
+    /// <summary>Runs `arpg <paramref name="args"/>`; <paramref name="cancel"/> stops it as Ctrl-C does.</summary>
+    public static int Run(string[] args, CancellationToken cancel = default)
     {
         var root = new RootCommand("ARPG image generation on ILGPU (CUDA, OpenCL, CPU)");
         root.Subcommands.Add(DevicesCommand.Create());
@@ -13,6 +14,7 @@ internal static class ArpgCommand
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(DecodeCommand.Create());
         root.Subcommands.Add(EncodeCommand.Create());
         root.Subcommands.Add(ScoreCommand.Create());
@@ -20,6 +22,6 @@ internal static class ArpgCommand
         root.Subcommands.Add(OutpaintCommand.Create());
         root.Subcommands.Add(ExpandCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
-        return CommandRunner.Invoke(root, args);
+        return CommandRunner.Invoke(root, args, cancel);
     }
 }

@@ -12,7 +12,16 @@ internal static class CommandRunner
     public const int InternalError = 1;
     public const int BadInput = 2;
 
-    public static int Invoke(RootCommand root, string[] args)
+    /// <summary>
+    /// How long Ctrl-C (SIGINT, SIGTERM) waits for a command to stop by itself before the process
+    /// ends anyway. Cancellation is checked at every decoding step and between batches, so a
+    /// command normally stops within a step and leaves only complete files; the default 2 s of
+    /// System.CommandLine would cut off a slow step (a large model on the CPU) half-way.
+    /// </summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
+
+    /// <summary>Runs the command line; <paramref name="cancel"/> (like Ctrl-C) asks the command to stop.</summary>
+    public static int Invoke(RootCommand root, string[] args, CancellationToken cancel = default)
     {
         ParseResult parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -23,7 +32,12 @@ internal static class CommandRunner
         }
         try
         {
-            return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            var configuration = new InvocationConfiguration
+            {
+                EnableDefaultExceptionHandler = false,
+                ProcessTerminationTimeout = StopTimeout,
+            };
+            return parsed.InvokeAsync(configuration, cancel).GetAwaiter().GetResult();
         }
         catch (InvalidInputException e)
         {

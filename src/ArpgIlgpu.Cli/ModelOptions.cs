@@ -62,7 +62,8 @@ internal sealed class ModelOptions
 
     public Option<string> Device { get; } = new("--device")
     {
-        Description = "auto, cpu, cuda[:i] or opencl[:i] (auto: CUDA, else an OpenCL GPU, else OpenCL on the CPU, else the CPU accelerator)",
+        Description = "auto, cpu, cuda[:i] or opencl[:i] (auto: CUDA, else an OpenCL GPU, else OpenCL on the CPU, else the CPU accelerator); " +
+                      "generate and sample also take a list (cuda:0,cuda:1) or all (every GPU) and split each batch across them",
         DefaultValueFactory = _ => "auto",
     };
 
@@ -87,7 +88,44 @@ internal sealed class ModelOptions
     /// <summary>Opens the device named by --device, saying on stderr which one it is.</summary>
     public ComputeDevice OpenDevice(ParseResult parsed)
     {
-        ComputeDevice device = ComputeDevice.Open(DeviceSpec.Parse(parsed.GetValue(Device)!));
+        string text = parsed.GetValue(Device)!;
+        if (text.Contains(',') || text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidInputException($"--device '{text}': this command runs on one device (lists and all: generate, sample)");
+        return Open(DeviceSpec.Parse(text));
+    }
+
+    /// <summary>
+    /// Opens every device of --device: one spec, a comma-separated list, or all (every GPU; the
+    /// one auto picks when there is none), saying on stderr which they are.
+    /// </summary>
+    public List<ComputeDevice> OpenDevices(ParseResult parsed)
+    {
+        string text = parsed.GetValue(Device)!;
+        IReadOnlyList<DeviceSpec> specs = text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase)
+            ? ComputeDevice.AllGpus()
+            : DeviceSpec.ParseList(text);
+        if (specs.Count == 0)
+        {
+            Console.Error.WriteLine("note: --device all: no GPU found, using the device auto picks");
+            specs = [DeviceSpec.Auto];
+        }
+        var devices = new List<ComputeDevice>();
+        try
+        {
+            foreach (DeviceSpec spec in specs)
+                devices.Add(Open(spec));
+            return devices;
+        }
+        catch
+        {
+            devices.ForEach(d => d.Dispose());
+            throw;
+        }
+    }
+
+    private static ComputeDevice Open(DeviceSpec spec)
+    {
+        ComputeDevice device = ComputeDevice.Open(spec);
         Console.Error.WriteLine($"device: {device.Description}");
         return device;
     }

@@ -13,7 +13,8 @@ namespace ArpgIlgpu.Cli;
 /// decoder, batch by batch, decodes them with the VQ tokenizer and writes one PNG per image
 /// ({index:D4}_class{c}.png), plus a grid with --grid and the tokens with --save-tokens.
 /// A batch's pictures appear together (temp files renamed at the end), so an interrupted run
-/// leaves only complete images.
+/// leaves only complete images. With several devices (--device cuda:0,cuda:1) each batch is
+/// split across them (<see cref="DeviceGroup"/>); the images are the same as on one.
 /// </summary>
 internal static class GenerateCommand
 {
@@ -40,6 +41,8 @@ internal static class GenerateCommand
 
         command.SetAction(async (parsed, cancel) =>
         {
+            // System.CommandLine installs its Ctrl-C handler only once the action first yields
+            await Task.Yield();
             int[] labels = ClassList.Parse(parsed.GetValue(classes)!);
             string? tokensPath = parsed.GetValue(saveTokens);
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: true, cancel,
@@ -54,37 +57,27 @@ internal static class GenerateCommand
             if (!pictures)
                 Console.Error.WriteLine("note: no --vq-checkpoint with --config: writing tokens only");
 
-            using ComputeDevice device = models.OpenDevice(parsed);
-            using ArpgTransformer transformer = LoadTransformer(device, choice);
-            using VqModel? tokenizer = pictures ? LoadTokenizer(device, choice) : null;
-            if (choice.Random)
-                Console.Error.WriteLine($"note: {TinyRandom.Name} has random weights: the pictures are noise");
-
-            var decoder = new ParallelDecoder(transformer);
-            var allTokens = new List<int[]>();
-            var allPictures = new List<RgbImage>();
+            bool withGrid = parsed.GetValue(grid);
+            using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures);
+            var generated = new List<GeneratedImage>();
             var clock = Stopwatch.StartNew();
             for (int start = 0; start < labels.Length; start += batchSize)
             {
+                cancel.ThrowIfCancellationRequested();
                 int[] chunk = labels[start..Math.Min(labels.Length, start + batchSize)];
-                int[] indices = Enumerable.Range(start, chunk.Length).ToArray();
-                int[][] tokens = decoder.Generate(chunk, options, indices,
-                    new StepProgressPrinter($"images {start}..{start + chunk.Length - 1}"), cancel);
-                allTokens.AddRange(tokens);
-                if (tokenizer is null)
-                    continue;
-                RgbImage[] images = TokenPictures.Decode(tokenizer, tokens);
-                using var files = new PngBatch();
-                for (int i = 0; i < images.Length; i++)
-                    files.Add(Path.Combine(folder!, OutputFolder.ImageName(start + i, chunk[i])), images[i]);
-                files.Commit();
-                allPictures.AddRange(images);
+                GeneratedImage[] images = devices.Generate(chunk, Enumerable.Range(start, chunk.Length).ToArray(), options, cancel);
+                if (folder is not null)
+                    PngBatch.WriteAll(images.Select((image, i) =>
+                        (Path.Combine(folder, OutputFolder.ImageName(start + i, chunk[i])), image.Picture!)));
+                // pictures stay in memory only for the grid
+                generated.AddRange(withGrid ? images : images.Select(image => image with { Picture = null }));
             }
-            if (parsed.GetValue(grid) && folder is not null)
+            RgbImage[] allPictures = generated.Select(g => g.Picture).OfType<RgbImage>().ToArray();
+            if (withGrid && folder is not null)
                 PngFile.Write(Path.Combine(folder, "grid.png"),
-                    ImageGrid.Combine(allPictures, (int)Math.Ceiling(Math.Sqrt(allPictures.Count))));
+                    ImageGrid.Combine(allPictures, (int)Math.Ceiling(Math.Sqrt(allPictures.Length))));
             if (tokensPath is not null)
-                new TokenFile(labels, allTokens).Write(tokensPath);
+                new TokenFile(labels, generated.Select(g => g.Tokens).ToList()).Write(tokensPath);
             Console.Error.WriteLine(
                 $"{labels.Length} image(s) in {clock.Elapsed.TotalSeconds:F1} s" + (folder is null ? "" : $", written to {folder}"));
             return CommandRunner.Ok;

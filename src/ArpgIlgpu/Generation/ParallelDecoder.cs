@@ -142,9 +142,17 @@ public sealed class ParallelDecoder
             ComputeDevice device = model.Device;
             sampler = new TokenSampler(device, sampling, model.Config.VocabSize);
             State = model.CreateState(2 * images, maxInputs, maxTokensPerStep);
-            orderOnDevice = Tensor<int>.FromArray(device, order, order.Length);
-            indicesOnDevice = Tensor<int>.FromArray(device, indices, images);
-            tokensOnDevice = new Tensor<int>(device, images * maxTokensPerStep);
+            try
+            {
+                orderOnDevice = Tensor<int>.FromArray(device, order, order.Length);
+                indicesOnDevice = Tensor<int>.FromArray(device, indices, images);
+                tokensOnDevice = new Tensor<int>(device, images * maxTokensPerStep);
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
         }
 
         public DecodeState State { get; }
@@ -180,9 +188,9 @@ public sealed class ParallelDecoder
         public void Dispose()
         {
             State.Dispose();
-            orderOnDevice.Dispose();
-            indicesOnDevice.Dispose();
-            tokensOnDevice.Dispose();
+            orderOnDevice?.Dispose();
+            indicesOnDevice?.Dispose();
+            tokensOnDevice?.Dispose();
         }
     }
 }

@@ -6,12 +6,23 @@ namespace ArpgIlgpu.Generation;
 /// <summary>Token grids to pictures through a VQ tokenizer.</summary>
 public static class TokenPictures
 {
-    /// <summary>Decodes square token grids (each g*g ids, grid order, checked against the codebook) to pictures.</summary>
+    /// <summary>
+    /// Decodes square token grids (each g*g ids, grid order, checked against the codebook) to
+    /// pictures, one forward pass of the tokenizer at a time, so that device and host memory hold
+    /// one pass of float images however many grids are given.
+    /// </summary>
     public static RgbImage[] Decode(VqModel tokenizer, IReadOnlyList<int[]> tokens)
     {
         int g = (int)Math.Round(Math.Sqrt(tokens[0].Length));
         int size = g * tokenizer.Config.DownsampleFactor;
-        float[] images = tokenizer.Decode(tokens.SelectMany(t => t).ToArray(), tokens.Count, g, g);
-        return RgbImage.FromModelOutput(images, tokens.Count, size, size);
+        int perPass = tokenizer.ImagesPerPass(g, g);
+        var pictures = new List<RgbImage>(tokens.Count);
+        for (int first = 0; first < tokens.Count; first += perPass)
+        {
+            int count = Math.Min(perPass, tokens.Count - first);
+            int[] codes = tokens.Skip(first).Take(count).SelectMany(t => t).ToArray();
+            pictures.AddRange(RgbImage.FromModelOutput(tokenizer.Decode(codes, count, g, g), count, size, size));
+        }
+        return [.. pictures];
     }
 }

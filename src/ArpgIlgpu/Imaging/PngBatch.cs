@@ -10,6 +10,15 @@ public sealed class PngBatch : IDisposable
 {
     private readonly List<(string Temporary, string Destination)> pending = [];
 
+    /// <summary>Writes every (path, image) pair as one batch: all of them appear, or none.</summary>
+    public static void WriteAll(IEnumerable<(string Path, RgbImage Image)> files)
+    {
+        using var batch = new PngBatch();
+        foreach ((string path, RgbImage image) in files)
+            batch.Add(path, image);
+        batch.Commit();
+    }
+
     /// <summary>Writes <paramref name="image"/> for <paramref name="path"/>; throws <see cref="InvalidInputException"/> naming the path on failure.</summary>
     public void Add(string path, RgbImage image)
     {

@@ -26,50 +26,64 @@ public sealed class DecodeState : IDisposable
         MaxInputs = maxInputs;
         MaxQueries = maxQueries;
         int d = config.Dim;
+        // kernels index with 32-bit ints: the largest tensors (caches, FFN activations, logits) must fit
+        long largest = Math.Max((long)rows * Capacity * d,
+            (long)rows * Math.Max(maxInputs, maxQueries) * Math.Max(config.FfnHidden, config.VocabSize));
+        if (largest > int.MaxValue)
+            throw new InvalidInputException(
+                $"{rows} sequences (two per image with guidance) are too many for one decoding state of this model; use a smaller --batch");
         int inRows = rows * maxInputs, qRows = rows * maxQueries, widest = Math.Max(inRows, qRows);
-
-        long allocated = 0;
-        T Own<T>(T t) where T : IDisposable
+        try
         {
-            owned.Add(t);
-            return t;
-        }
-        Tensor<float> F(params int[] shape)
-        {
-            var t = Own(new Tensor<float>(device, shape));
-            allocated += t.Bytes;
-            return t;
-        }
-        StorageTensor C() => Own(StorageTensor.Allocate(device, cachePrecision, rows, Capacity, config.Dim));
-        Tensor<int> I(params int[] shape)
-        {
-            var t = Own(new Tensor<int>(device, shape));
-            allocated += t.Bytes;
-            return t;
-        }
+            long allocated = 0;
+            T Own<T>(T t) where T : IDisposable
+            {
+                owned.Add(t);
+                return t;
+            }
+            Tensor<float> F(params int[] shape)
+            {
+                var t = Own(new Tensor<float>(device, shape));
+                allocated += t.Bytes;
+                return t;
+            }
+            StorageTensor C() => Own(StorageTensor.Allocate(device, cachePrecision, rows, Capacity, d));
+            Tensor<int> I(params int[] shape)
+            {
+                var t = Own(new Tensor<int>(device, shape));
+                allocated += t.Bytes;
+                return t;
+            }
 
-        SelfK = Enumerable.Range(0, config.Layers / 2).Select(_ => C()).ToArray();
-        SelfV = Enumerable.Range(0, config.Layers / 2).Select(_ => C()).ToArray();
-        SharedK = C();
-        SharedV = C();
-        KvCacheBytes = SelfK.Concat(SelfV).Append(SharedK).Append(SharedV).Sum(t => t.Bytes);
+            SelfK = Enumerable.Range(0, config.Layers / 2).Select(_ => C()).ToArray();
+            SelfV = Enumerable.Range(0, config.Layers / 2).Select(_ => C()).ToArray();
+            SharedK = C();
+            SharedV = C();
+            KvCacheBytes = SelfK.Concat(SelfV).Append(SharedK).Append(SharedV).Sum(t => t.Bytes);
 
-        X = F(inRows, d);
-        Queries = F(qRows, d);
-        Normed = F(widest, d);
-        Q = F(widest, d);
-        K = F(inRows, d);
-        V = F(inRows, d);
-        Attended = F(widest, d);
-        Gate = F(widest, config.FfnHidden);
-        Up = F(widest, config.FfnHidden);
-        Logits = F(qRows, config.VocabSize);
-        InputIds = I(inRows);
-        InputSlots = I(inRows);
-        QuerySlots = I(qRows);
-        MaskIds = I(qRows);
-        MaskIds.Upload(Enumerable.Repeat(config.MaskTokenId, qRows).ToArray());
-        ActivationBytes = allocated;
+            X = F(inRows, d);
+            Queries = F(qRows, d);
+            Normed = F(widest, d);
+            Q = F(widest, d);
+            K = F(inRows, d);
+            V = F(inRows, d);
+            Attended = F(widest, d);
+            Gate = F(widest, config.FfnHidden);
+            Up = F(widest, config.FfnHidden);
+            Logits = F(qRows, config.VocabSize);
+            InputIds = I(inRows);
+            InputSlots = I(inRows);
+            QuerySlots = I(qRows);
+            MaskIds = I(qRows);
+            MaskIds.Upload(Enumerable.Repeat(config.MaskTokenId, qRows).ToArray());
+            ActivationBytes = allocated;
+        }
+        catch
+        {
+            // a failed allocation (out of memory) must not keep the ones before it
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>Independent sequences (2B with classifier-free guidance).</summary>

@@ -13,7 +13,7 @@ namespace ArpgIlgpu.Models;
 /// </summary>
 internal sealed class VqScratch : IDisposable
 {
-    private readonly Tensor<float>[] owned;
+    private readonly List<Tensor<float>> owned = [];
 
     public VqScratch(ComputeDevice device, VqConfig config, int batch, int gridHeight, int gridWidth)
     {
@@ -25,20 +25,33 @@ internal sealed class VqScratch : IDisposable
         long maps = checked(batch * MaxFeatureMapElements(config, gridHeight, gridWidth));
         int tokens = batch * gridHeight * gridWidth;
         int attention = tokens * config.LevelChannels(config.Levels - 1);
-        X = new Tensor<float>(device, checked((int)maps));
-        T1 = new Tensor<float>(device, checked((int)maps));
-        T2 = new Tensor<float>(device, checked((int)maps));
-        // A group never holds more than 1/32 of the largest map, so this shape bounds every
-        // GroupNorm's statistics.
-        int groupLength = (int)((maps / batch + VqConfig.NormGroups - 1) / VqConfig.NormGroups);
-        Statistics = new Tensor<float>(device,
-            new GroupNormShape(batch, VqConfig.NormGroups, groupLength, VqConfig.NormGroups).StatisticsLength);
-        Queries = new Tensor<float>(device, attention);
-        Keys = new Tensor<float>(device, attention);
-        Values = new Tensor<float>(device, attention);
-        Attended = new Tensor<float>(device, attention);
-        Latent = new Tensor<float>(device, tokens * config.CodebookEmbedDim);
-        owned = [X, T1, T2, Statistics, Queries, Keys, Values, Attended, Latent];
+        Tensor<float> New(long length)
+        {
+            var t = new Tensor<float>(device, checked((int)length));
+            owned.Add(t);
+            return t;
+        }
+        try
+        {
+            X = New(maps);
+            T1 = New(maps);
+            T2 = New(maps);
+            // A group never holds more than 1/32 of the largest map, so this shape bounds every
+            // GroupNorm's statistics.
+            int groupLength = (int)((maps / batch + VqConfig.NormGroups - 1) / VqConfig.NormGroups);
+            Statistics = New(new GroupNormShape(batch, VqConfig.NormGroups, groupLength, VqConfig.NormGroups).StatisticsLength);
+            Queries = New(attention);
+            Keys = New(attention);
+            Values = New(attention);
+            Attended = New(attention);
+            Latent = New(tokens * config.CodebookEmbedDim);
+        }
+        catch
+        {
+            // a failed allocation (out of memory) must not keep the ones before it
+            Dispose();
+            throw;
+        }
     }
 
     public Ops Ops { get; }

@@ -23,6 +23,7 @@ public sealed class ComputeDevice : IDisposable
         Accelerator = accelerator;
         Kind = kind;
         IsHostCpu = hostCpu;
+        Memory = MemoryBudget.ForDevice(accelerator.MemorySize, usesHostMemory: hostCpu);
     }
 
     /// <summary>
@@ -49,6 +50,23 @@ public sealed class ComputeDevice : IDisposable
     /// runs its barrier-free form.
     /// </summary>
     public bool PrefersBarrierFreeKernels => Kind == DeviceKind.Cpu;
+
+    /// <summary>Bytes of device memory now allocated through <see cref="DeviceMemory"/> (every <see cref="Tensor{T}"/>).</summary>
+    public long AllocatedBytes => Memory.Used;
+
+    /// <summary>What this device may still allocate (see <see cref="DeviceMemory"/>).</summary>
+    internal MemoryBudget Memory { get; private set; }
+
+    /// <summary>
+    /// Makes the device behave as one with <paramref name="bytes"/> of memory (tests of the
+    /// out-of-memory paths, without having to fill a real device). Only before the first allocation.
+    /// </summary>
+    internal void LimitMemory(long bytes)
+    {
+        if (Memory.Used != 0)
+            throw new InvalidOperationException("the memory limit must be set before anything is allocated");
+        Memory = MemoryBudget.Limited(Math.Min(bytes, Memory.Limit), IsHostCpu);
+    }
 
     /// <summary>Every op of the kernel library, bound to this device.</summary>
     public Ops Ops => ops ??= new Ops(this);
@@ -79,6 +97,24 @@ public sealed class ComputeDevice : IDisposable
             context.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// What <c>--device all</c> means: every CUDA device, else every OpenCL GPU; empty when the
+    /// machine has no GPU (ILGPU's CPU accelerator and PoCL are one device each, nothing to split).
+    /// </summary>
+    public static IReadOnlyList<DeviceSpec> AllGpus()
+    {
+        using Context context = CreateContext();
+        int cuda = context.GetCudaDevices().Count;
+        if (cuda > 0)
+            return Enumerable.Range(0, cuda).Select(i => new DeviceSpec(DeviceKind.Cuda, i)).ToArray();
+        var gpus = new List<DeviceSpec>();
+        var cl = context.GetCLDevices();
+        for (int i = 0; i < cl.Count; i++)
+            if (cl[i].DeviceType == CLDeviceType.CL_DEVICE_TYPE_GPU)
+                gpus.Add(new DeviceSpec(DeviceKind.OpenCL, i));
+        return gpus;
     }
 
     /// <summary>Lists every accelerator ILGPU finds on this machine.</summary>

@@ -4,16 +4,21 @@ using ILGPU.Runtime;
 namespace ArpgIlgpu.Runtime;
 
 /// <summary>
-/// Device allocation with an error a user can act on: when the device is out of memory, say how
-/// much was asked for and what to change, instead of the driver's bare error code.
+/// Device allocation with an error a user can act on: every request is first counted against the
+/// device's memory (<see cref="MemoryBudget"/>), and a request that does not fit, or that the
+/// driver refuses, becomes a <see cref="DeviceOutOfMemoryException"/> that says how much was
+/// needed and what to change, instead of the driver's bare error code or a process killed later.
 /// </summary>
 public static class DeviceMemory
 {
-    /// <summary>Allocates <paramref name="length"/> elements on the device.</summary>
+    /// <summary>Allocates <paramref name="length"/> elements on the device; release with <see cref="Free"/>.</summary>
     public static MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(ComputeDevice device, long length)
         where T : unmanaged
     {
         long bytes = checked(length * System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
+        if (device.Memory.TryReserve(bytes) is { } full)
+            throw new DeviceOutOfMemoryException(device, bytes,
+                $"{ComputeDevice.FormatBytes(full.Used)} of {full.Name}'s {ComputeDevice.FormatBytes(full.Limit)} in use");
         try
         {
             return device.Accelerator.Allocate1D<T>(length);
@@ -21,19 +26,31 @@ public static class DeviceMemory
         catch (Exception e) when (e is OutOfMemoryException or AcceleratorException or InvalidOperationException
                                   or ArgumentOutOfRangeException)
         {
-            throw new DeviceOutOfMemoryException(device, bytes, e);
+            device.Memory.Release(bytes);
+            throw new DeviceOutOfMemoryException(device, bytes, $"the driver refused it: {Reason(e)}", e);
         }
+    }
+
+    /// <summary>The driver's error: OpenCL's carries only a code, which says more than its message.</summary>
+    private static string Reason(Exception e) =>
+        e is ILGPU.Runtime.OpenCL.CLException cl ? cl.Error.ToString() : e.Message.Split('\n')[0];
+
+    /// <summary>Frees a buffer from <see cref="Allocate"/> and returns its bytes to the device's budget.</summary>
+    public static void Free<T>(ComputeDevice device, MemoryBuffer1D<T, Stride1D.Dense> buffer) where T : unmanaged
+    {
+        long bytes = buffer.LengthInBytes;
+        buffer.Dispose();
+        device.Memory.Release(bytes);
     }
 }
 
 /// <summary>The device could not hold an allocation; the message says how much was needed.</summary>
 public sealed class DeviceOutOfMemoryException : Exception
 {
-    /// <summary>Creates the exception for a failed allocation of <paramref name="bytes"/>.</summary>
-    public DeviceOutOfMemoryException(ComputeDevice device, long bytes, Exception inner)
-        : base($"out of device memory on {device.Description}: an allocation of " +
-               $"{ComputeDevice.FormatBytes(bytes)} failed ({inner.Message.Split('\n')[0]}); " +
-               "try a smaller --batch or --precision fp16", inner)
+    /// <summary>Creates the exception for an allocation of <paramref name="bytes"/> that failed because of <paramref name="reason"/>.</summary>
+    public DeviceOutOfMemoryException(ComputeDevice device, long bytes, string reason, Exception? inner = null)
+        : base($"out of device memory on {device.Description}: {ComputeDevice.FormatBytes(bytes)} more were needed " +
+               $"({reason}); try a smaller --batch or --precision fp16", inner)
     {
         RequestedBytes = bytes;
     }

@@ -14,7 +14,8 @@ public enum DeviceKind
 }
 
 /// <summary>
-/// A parsed <c>--device</c> value: <c>auto</c>, <c>cpu</c>, <c>cuda[:i]</c> or <c>opencl[:i]</c>.
+/// A parsed <c>--device</c> value: <c>auto</c>, <c>cpu</c>, <c>cuda[:i]</c> or <c>opencl[:i]</c>
+/// (<see cref="ParseList"/> reads a comma-separated list of them).
 /// </summary>
 /// <param name="Kind">The accelerator kind.</param>
 /// <param name="Index">The index among devices of that kind (0 when not given).</param>
@@ -44,6 +45,21 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Index)
         if (colon >= 0 && k is DeviceKind.Auto or DeviceKind.Cpu)
             throw new InvalidInputException($"--device '{text}': only cuda and opencl take an index");
         return new DeviceSpec(k, index);
+    }
+
+    /// <summary>
+    /// Parses a comma-separated <c>--device</c> list, e.g. <c>cuda:0,cuda:1</c> or <c>cpu,opencl:0</c>:
+    /// several devices share each batch (<see cref="Generation.DeviceSplit"/>). A single spec gives
+    /// a list of one; <c>all</c> is left to <see cref="ComputeDevice.AllGpus"/> and refused here.
+    /// </summary>
+    public static IReadOnlyList<DeviceSpec> ParseList(string text)
+    {
+        string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Any(p => p.Length == 0))
+            throw new InvalidInputException($"--device '{text}': an empty entry in the list");
+        if (parts.Length > 1 && parts.Any(p => p.Equals("auto", StringComparison.OrdinalIgnoreCase)))
+            throw new InvalidInputException($"--device '{text}': auto picks one device; name the devices of a list");
+        return parts.Select(Parse).ToArray();
     }
 
     /// <inheritdoc />

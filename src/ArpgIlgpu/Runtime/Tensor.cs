@@ -10,13 +10,16 @@ namespace ArpgIlgpu.Runtime;
 /// <typeparam name="T">Element type: float for activations and weights, int for ids, Half for fp16 storage.</typeparam>
 public sealed class Tensor<T> : IDisposable where T : unmanaged
 {
+    private readonly ComputeDevice device;
     private readonly MemoryBuffer1D<T, Stride1D.Dense> buffer;
+    private bool disposed;
 
     /// <summary>Allocates a tensor of the given shape (contents undefined until written).</summary>
     public Tensor(ComputeDevice device, params int[] shape)
     {
         Shape = (int[])shape.Clone();
         Length = ElementCount(shape);
+        this.device = device;
         buffer = DeviceMemory.Allocate<T>(device, Length);
     }
 
@@ -66,7 +69,13 @@ public sealed class Tensor<T> : IDisposable where T : unmanaged
     public void Clear() => buffer.MemSetToZero();
 
     /// <inheritdoc />
-    public void Dispose() => buffer.Dispose();
+    public void Dispose()
+    {
+        if (disposed)
+            return;
+        disposed = true;
+        DeviceMemory.Free(device, buffer);
+    }
 
     /// <summary>The product of the dimensions; throws on a negative or overflowing shape.</summary>
     public static long ElementCount(ReadOnlySpan<int> shape)

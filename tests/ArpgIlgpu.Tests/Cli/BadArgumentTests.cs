@@ -12,23 +12,46 @@ public class BadArgumentTests
     private static string Tiny(string suffix) => Fixtures.PathOf("tiny", suffix);
 
     /// <summary>A generate run on the tiny fixture (tokens only) with some arguments replaced or added.</summary>
-    private static string[] Generate(params string[] extra) =>
+    private static string[] Generate(params string[] extra) => With(
     [
         "generate", "--config", Tiny("json"), "--classes", "3,7", "--steps", "8", "--device", "cpu",
-        "--save-tokens", "{out}/t.json", .. extra,
-        .. extra.Contains("--arpg-checkpoint") ? Array.Empty<string>() : ["--arpg-checkpoint", Tiny("arpg.pt")],
-    ];
+        "--save-tokens", "{out}/t.json", "--arpg-checkpoint", Tiny("arpg.pt"),
+    ], extra);
+
+    /// <summary>A balanced sample run of 20 images on the tiny fixture with some arguments replaced or added.</summary>
+    private static string[] Sample(params string[] extra) => With(
+    [
+        "sample", "--per-class", "--num", "20", "--config", Tiny("json"), "--arpg-checkpoint", Tiny("arpg.pt"),
+        "--vq-checkpoint", Tiny("vq.pt"), "--steps", "2", "--device", "cpu", "--out", "{out}/samples",
+    ], extra);
+
+    /// <summary>
+    /// The command line with the options in <paramref name="extra"/> replacing their defaults: an
+    /// option given twice would fail in the parser, before the check a row means to test.
+    /// </summary>
+    private static string[] With(string[] defaults, string[] extra)
+    {
+        var args = new List<string> { defaults[0] };
+        for (int i = 1; i < defaults.Length; i++)
+        {
+            bool takesValue = i + 1 < defaults.Length && !defaults[i + 1].StartsWith("--", StringComparison.Ordinal);
+            if (!extra.Contains(defaults[i]))
+                args.AddRange(takesValue ? [defaults[i], defaults[i + 1]] : [defaults[i]]);
+            if (takesValue)
+                i++;
+        }
+        return [.. args, .. extra];
+    }
 
     private static object[] Case(string named, params string[] args) => [named, args];
 
-    /// <summary>An edit of the 128x128 test image with the tiny fixture, a class given unless the extra arguments give one.</summary>
-    private static string[] Edit(string command, params string[] extra) =>
+    /// <summary>An edit of the 128x128 test image with the tiny fixture, with some arguments replaced or added.</summary>
+    private static string[] Edit(string command, params string[] extra) => With(
     [
         command, "{out}/image128.png", "--config", Tiny("json"), "--arpg-checkpoint", Tiny("arpg.pt"),
-        "--vq-checkpoint", Tiny("vq.pt"), "--steps", "2", "--device", "cpu", "--out", "{out}/edited", .. extra,
-        .. extra.Contains("--class") ? Array.Empty<string>() : ["--class", "3"],
-        .. command == "inpaint" && !extra.Contains("--mask") ? ["--mask", "{out}/mask128.png"] : Array.Empty<string>(),
-    ];
+        "--vq-checkpoint", Tiny("vq.pt"), "--steps", "2", "--device", "cpu", "--out", "{out}/edited", "--class", "3",
+        .. command == "inpaint" ? ["--mask", "{out}/mask128.png"] : Array.Empty<string>(),
+    ], extra);
 
     public static IEnumerable<object[]> Cases() =>
     [
@@ -61,6 +84,21 @@ public class BadArgumentTests
         Case("embeddings.weight: expected [77, 64], found [79, 64]", Generate("--arpg-checkpoint", Fixtures.PathOf("tiny-fp16", "arpg.pt"))), // config disagrees with checkpoint
         Case("--config", Generate("--config", "{out}/missing.json")),
         Case("--model", "generate", "--model", "ARPG-M", "--classes", "1", "--out", "{out}/images"),
+        Case("--device", Generate("--device", "cpu,,cpu")),
+        Case("--device", Generate("--device", "cpu,auto")),
+        // sample
+        Case("--num", Sample("--num", "0")),
+        Case("--num", Sample("--num", "-5")),
+        Case("--num", Sample("--num", "25")), // --per-class with 10 classes
+        Case("--num", Sample("--num", "2000000")),
+        Case("--shard", Sample("--shard", "2/2")),
+        Case("--shard", Sample("--shard", "x")),
+        Case("--shard", Sample("--shard", "1/0")),
+        Case("--batch", Sample("--batch", "0")),
+        Case("--classes", Sample("--classes", "3,10")),
+        Case("--device", Sample("--device", "cpu,tpu")),
+        Case("--out", Sample("--out", "/proc/arpg-cannot-write")),
+        Case("seed: 3 there, 0 now", Sample("--out", "{out}/previous")),
         Case("--out", "generate", "--model", "tiny-random", "--classes", "1", "--steps", "2", "--out", "/proc/arpg-cannot-write"),
         // bench, inspect, convert
         Case("--batch", "bench", "--model", "tiny-random", "--random-weights", "--batch", "0", "--device", "cpu"),
@@ -74,6 +112,7 @@ public class BadArgumentTests
         Case("outside the codebook", "decode", "--tokens", "{out}/tokens-out-of-range.json", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--out", "{out}/images"),
         Case("not a square", "decode", "--tokens", "{out}/tokens-wrong-length.json", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--out", "{out}/images"),
         Case("--vq-checkpoint", "decode", "--tokens", "{out}/tokens-out-of-range.json", "--config", Tiny("json"), "--out", "{out}/images"),
+        Case("--device", "decode", "--tokens", "{out}/tokens-64.json", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--device", "cpu,cpu", "--out", "{out}/images"),
         // encode
         Case("empty.png", "encode", "{out}/empty.png", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--save-tokens", "{out}/e.json"),
         Case("--crop", "encode", "{out}/empty.png", "--crop", "--resize", "--config", Tiny("json"), "--vq-checkpoint", Tiny("vq.pt"), "--save-tokens", "{out}/e.json"),
@@ -119,5 +158,7 @@ public class BadArgumentTests
         PngFile.Write(dir.File("image128.png"), new RgbImage(128, 128, new byte[128 * 128 * 3]));
         PngFile.Write(dir.File("mask128.png"), new RgbImage(128, 128, new byte[128 * 128 * 3]));
         PngFile.Write(dir.File("mask64.png"), new RgbImage(64, 64, new byte[64 * 64 * 3]));
+        Directory.CreateDirectory(dir.File("previous"));
+        File.WriteAllText(dir.File(Path.Combine("previous", "sample.json")), "{\"seed\": 3}");
     }
 }

@@ -10,7 +10,10 @@ public sealed record CliResult(int ExitCode, string Out, string Error);
 public static class CliInvocation
 {
     /// <summary>Runs `arpg <paramref name="args"/>` and returns what it printed.</summary>
-    public static CliResult Run(params string[] args)
+    public static CliResult Run(params string[] args) => Run(CancellationToken.None, args);
+
+    /// <summary>Runs `arpg <paramref name="args"/>`; cancelling <paramref name="cancel"/> acts as Ctrl-C does.</summary>
+    public static CliResult Run(CancellationToken cancel, params string[] args)
     {
         TextWriter originalOut = Console.Out, originalError = Console.Error;
         var output = new StringWriter();
@@ -19,7 +22,7 @@ public static class CliInvocation
         Console.SetError(error);
         try
         {
-            int exitCode = ArpgIlgpu.Cli.ArpgCommand.Run(args);
+            int exitCode = ArpgIlgpu.Cli.ArpgCommand.Run(args, cancel);
             return new CliResult(exitCode, output.ToString(), error.ToString());
         }
         finally

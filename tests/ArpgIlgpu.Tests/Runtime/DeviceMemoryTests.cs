@@ -1,0 +1,82 @@
+using ArpgIlgpu.Runtime;
+using Xunit;
+
+namespace ArpgIlgpu.Tests.Runtime;
+
+/// <summary>
+/// Device memory is counted before every allocation, so a request that cannot fit fails at once
+/// with the bytes needed (ILGPU's CPU accelerator reports unlimited memory; its malloc would
+/// "succeed" and the process be killed later), and what a failed construction took is given back.
+/// </summary>
+public class DeviceMemoryTests
+{
+    /// <summary>A fresh CPU-accelerator device that behaves as one with <paramref name="bytes"/> of memory.</summary>
+    private static ComputeDevice SmallDevice(long bytes)
+    {
+        ComputeDevice device = ComputeDevice.Open(new DeviceSpec(DeviceKind.Cpu, 0));
+        device.LimitMemory(bytes);
+        return device;
+    }
+
+    [Fact]
+    public void AnAllocationThatDoesNotFitSaysHowMuchWasNeededAndWhatToChange()
+    {
+        using ComputeDevice device = SmallDevice(1 << 20);
+        using var resident = new Tensor<float>(device, 1 << 16); // 256 KiB in use
+
+        var e = Assert.Throws<DeviceOutOfMemoryException>(() => new Tensor<float>(device, 1 << 20));
+
+        Assert.Equal(4L << 20, e.RequestedBytes);
+        Assert.Contains("4.0 MiB more were needed", e.Message);
+        Assert.Contains("256.0 KiB of the device's 1.0 MiB in use", e.Message);
+        Assert.Contains("--batch", e.Message);
+        Assert.Contains("--precision fp16", e.Message);
+        Assert.Equal(256L << 10, device.AllocatedBytes); // the failed request took nothing
+    }
+
+    [Fact]
+    public void TensorsReturnTheirBytesOnceWhenDisposed()
+    {
+        using ComputeDevice device = SmallDevice(1 << 20);
+        var a = new Tensor<float>(device, 1000);
+        var b = new Tensor<int>(device, 24);
+        Assert.Equal(4096L, device.AllocatedBytes);
+
+        a.Dispose();
+        a.Dispose();
+        Assert.Equal(96L, device.AllocatedBytes);
+        b.Dispose();
+        Assert.Equal(0L, device.AllocatedBytes);
+    }
+
+    [Fact]
+    public void HostMemoryDevicesAlsoCountAgainstTheHostsMemory()
+    {
+        // The CPU accelerator reports unlimited memory: the host's own size is what stops it.
+        using ComputeDevice device = ComputeDevice.Open(new DeviceSpec(DeviceKind.Cpu, 0));
+        long host = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        int rows = (int)(host >> 16) + 1; // rows x 64 KiB: just over the host's memory
+
+        var e = Assert.Throws<DeviceOutOfMemoryException>(() => new Tensor<byte>(device, rows, 1 << 16));
+
+        Assert.Equal((long)rows << 16, e.RequestedBytes);
+        Assert.Contains("of the host's", e.Message);
+        Assert.Equal(0L, device.AllocatedBytes);
+    }
+
+    [Fact]
+    public void ADecodingStateThatDoesNotFitGivesBackWhatItTook()
+    {
+        using ComputeDevice device = SmallDevice(32 << 20);
+        using var f = new FixtureSet("tiny");
+        using var model = f.LoadTransformer(device);
+        long weights = device.AllocatedBytes;
+
+        // 2 x 5000 rows: the KV caches alone are 6 x 10000 x 65 x 64 x 4 bytes = 1 GB
+        var e = Assert.Throws<DeviceOutOfMemoryException>(() => model.CreateState(10_000, 11, 11));
+
+        Assert.True(e.RequestedBytes > 100L << 20, $"{e.RequestedBytes} bytes requested");
+        Assert.Equal(weights, device.AllocatedBytes);
+        using var fits = model.CreateState(4, 11, 11); // the memory is usable again
+    }
+}
