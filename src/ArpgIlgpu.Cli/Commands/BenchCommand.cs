@@ -21,10 +21,14 @@ internal static class BenchCommand
         var steps = new Option<int>("--steps") { Description = "Decoding steps", DefaultValueFactory = _ => 64 };
         var vq = new Option<bool>("--vq") { Description = "Also decode the images with the VQ-16 tokenizer (random weights with --random-weights)" };
         var json = new Option<bool>("--json") { Description = "Print one JSON object on stdout instead of a table" };
+        var memoryOnly = new Option<bool>("--memory-only")
+        {
+            Description = "Allocate the weights and one generation's KV caches and activations, report the split and run no step (sizes a large batch in seconds)",
+        };
 
         var command = new Command("bench", "Benchmark generation: time per phase against the device's measured peaks");
         models.AddTo(command, transformer: true, tokenizer: true);
-        foreach (Option o in new Option[] { random, batch, steps, vq, json })
+        foreach (Option o in new Option[] { random, batch, steps, vq, json, memoryOnly })
             command.Options.Add(o);
         // --device and --json also apply to `bench kernels`
         models.Device.Recursive = true;
@@ -35,7 +39,9 @@ internal static class BenchCommand
             int images = parsed.GetValue(batch), stepCount = parsed.GetValue(steps);
             if (images < 1)
                 throw new InvalidInputException($"--batch {images}: must be at least 1");
-            bool randomWeights = parsed.GetValue(random), withVq = parsed.GetValue(vq);
+            bool randomWeights = parsed.GetValue(random), withVq = parsed.GetValue(vq), onlyMemory = parsed.GetValue(memoryOnly);
+            if (onlyMemory && withVq)
+                throw new InvalidInputException("--memory-only with --vq: the memory report covers the transformer only; drop --vq");
             ModelChoice choice = randomWeights
                 ? RandomChoice(parsed, models) with { Precision = models.ReadPrecision(parsed) }
                 : await models.ResolveAsync(parsed, transformer: true, tokenizer: withVq, cancel);
@@ -44,6 +50,9 @@ internal static class BenchCommand
 
             using ComputeDevice device = models.OpenDevice(parsed);
             using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
+            if (onlyMemory)
+                return ReportMemory(GenerationBenchmark.Memory(transformer, images, stepCount), device, choice,
+                    parsed.GetValue(models.Config) ?? parsed.GetValue(models.Model), images, stepCount, parsed.GetValue(json));
             using VqModel? tokenizer = withVq ? GenerateCommand.LoadTokenizer(device, choice) : null;
             Console.Error.WriteLine("measuring the device's copy bandwidth and GEMM peak ...");
             DevicePeaks peaks = DevicePeaks.Measure(device);
@@ -55,9 +64,7 @@ internal static class BenchCommand
                 device = device.Description,
                 model = parsed.GetValue(models.Config) ?? parsed.GetValue(models.Model),
                 random_weights = randomWeights,
-                precision = choice.Precision == Precision.Fp16
-                    ? "fp16 storage (weights, KV caches), converted to float32 in the kernels on every backend"
-                    : "fp32",
+                precision = PrecisionText(choice.Precision),
                 parameters = choice.Arpg.ParameterCount,
                 batch = images,
                 steps = stepCount,
@@ -70,7 +77,7 @@ internal static class BenchCommand
                 step_seconds = report.StepSeconds,
                 step_roofline_seconds = report.RooflineStepSeconds,
                 step_roofline_fraction = report.RooflineFraction,
-                memory_bytes = new { weights = report.WeightBytes, kv_caches = report.KvCacheBytes, activations = report.ActivationBytes },
+                memory_bytes = MemoryJson(report.Memory),
                 phases = report.Phases.Select(p => new
                 {
                     name = p.Name, seconds = p.Seconds, calls = p.Calls, gflop = p.Cost.Flops / 1e9, gbytes = p.Cost.Bytes / 1e9,
@@ -86,6 +93,42 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    private static string PrecisionText(Precision precision) => precision == Precision.Fp16
+        ? "fp16 storage (weights, KV caches), converted to float32 in the kernels on every backend"
+        : "fp32";
+
+    private static int ReportMemory(MemorySplit memory, ComputeDevice device, ModelChoice choice, string? model,
+        int images, int stepCount, bool json)
+    {
+        if (json)
+        {
+            var result = new
+            {
+                device = device.Description,
+                model,
+                precision = PrecisionText(choice.Precision),
+                parameters = choice.Arpg.ParameterCount,
+                batch = images,
+                steps = stepCount,
+                memory_bytes = MemoryJson(memory),
+            };
+            Console.WriteLine(JsonSerializer.Serialize(result, new JsonSerializerOptions { WriteIndented = true }));
+        }
+        else
+        {
+            Console.WriteLine($"device: {device.Description}");
+            Console.WriteLine($"{images} image(s), {stepCount} steps: {MemoryLine(memory)}");
+        }
+        return CommandRunner.Ok;
+    }
+
+    private static object MemoryJson(MemorySplit m) =>
+        new { weights = m.Weights, kv_caches = m.KvCaches, activations = m.Activations, total = m.Total };
+
+    private static string MemoryLine(MemorySplit m) =>
+        $"memory: weights {ComputeDevice.FormatBytes(m.Weights)}, KV caches {ComputeDevice.FormatBytes(m.KvCaches)}, " +
+        $"activations {ComputeDevice.FormatBytes(m.Activations)}, total {ComputeDevice.FormatBytes(m.Total)}";
 
     private static ModelChoice RandomChoice(ParseResult parsed, ModelOptions models)
     {
@@ -113,6 +156,6 @@ internal static class BenchCommand
         foreach (PhaseReport p in r.Phases)
             Console.WriteLine($"{p.Name,-10} {p.Seconds,9:F3} {p.Calls,6} {p.Gflops,9:F2} {p.Gbs,8:F2} {p.FractionOfGemm,8:P0} {p.FractionOfBandwidth,7:P0}");
         Console.WriteLine($"step: {r.StepSeconds * 1e3:F1} ms; memory-bandwidth floor {r.RooflineStepSeconds * 1e3:F1} ms ({r.RooflineFraction:P0} of the roofline)");
-        Console.WriteLine($"memory: weights {ComputeDevice.FormatBytes(r.WeightBytes)}, KV caches {ComputeDevice.FormatBytes(r.KvCacheBytes)}, activations {ComputeDevice.FormatBytes(r.ActivationBytes)}");
+        Console.WriteLine(MemoryLine(r.Memory));
     }
 }

@@ -25,7 +25,7 @@ public sealed record PhaseReport(string Name, double Seconds, int Calls, WorkCos
 /// <summary>The result of <see cref="GenerationBenchmark.Run"/>.</summary>
 public sealed record GenerationReport(
     int Batch, int Steps, double Seconds, IReadOnlyList<PhaseReport> Phases, DevicePeaks Peaks,
-    long WeightBytes, long KvCacheBytes, long ActivationBytes, double StepBytes)
+    MemorySplit Memory, double StepBytes)
 {
     /// <summary>Images per second (token generation, plus VQ decoding when it was measured).</summary>
     public double ImagesPerSecond => Batch / Seconds;
@@ -40,6 +40,13 @@ public sealed record GenerationReport(
     public double RooflineStepSeconds => StepBytes / (Peaks.BandwidthGBs * 1e9);
     /// <summary>Roofline time over achieved time: 1 means the step streams memory as fast as a copy.</summary>
     public double RooflineFraction => RooflineStepSeconds / StepSeconds;
+}
+
+/// <summary>Device memory of one generation: the weights, the KV caches and the activations (bytes).</summary>
+public sealed record MemorySplit(long Weights, long KvCaches, long Activations)
+{
+    /// <summary>All three together.</summary>
+    public long Total => Weights + KvCaches + Activations;
 }
 
 /// <summary>
@@ -78,9 +85,22 @@ public static class GenerationBenchmark
         var phases = clock.Phases
             .Select(p => new PhaseReport(p.Phase, p.Time.TotalSeconds, p.Calls, costs[p.Phase], peaks)).ToList();
         double stepBytes = costs.Where(p => p.Key != Phases.VqDecode).Sum(p => p.Value.Bytes) / steps;
-        return new GenerationReport(batch, steps, seconds, phases, peaks, model.WeightBytes,
-            decoder.LastRunMemory.KvCacheBytes, decoder.LastRunMemory.ActivationBytes, stepBytes);
+        return new GenerationReport(batch, steps, seconds, phases, peaks, MemoryOf(model, decoder), stepBytes);
     }
+
+    /// <summary>
+    /// The memory a generation of <paramref name="batch"/> images in <paramref name="steps"/> steps
+    /// takes, allocated on the device and freed again without running a step.
+    /// </summary>
+    public static MemorySplit Memory(ArpgTransformer model, int batch, int steps)
+    {
+        var decoder = new ParallelDecoder(model);
+        decoder.AllocateOnly(batch, new GenerationOptions { Steps = steps });
+        return MemoryOf(model, decoder);
+    }
+
+    private static MemorySplit MemoryOf(ArpgTransformer model, ParallelDecoder decoder) =>
+        new(model.WeightBytes, decoder.LastRunMemory.KvCacheBytes, decoder.LastRunMemory.ActivationBytes);
 
     /// <summary>The work of each phase over the whole run, replaying the schedule.</summary>
     private static Dictionary<string, WorkCost> Costs(ArpgCost cost, ArpgConfig c, VqConfig? vq, int rows, int images, int steps)

@@ -59,6 +59,21 @@ public sealed class ParallelDecoder
         Complete(classes, null, null, options, imageIndices, progress, cancel);
 
     /// <summary>
+    /// Allocates everything <see cref="Generate"/> would for <paramref name="images"/> images
+    /// (caches, activations, sampler buffers), records the sizes in <see cref="LastRunMemory"/> and
+    /// frees them again without running a step: a large batch's memory, measured in a second.
+    /// </summary>
+    public void AllocateOnly(int images, GenerationOptions options)
+    {
+        int length = model.Config.BlockSize;
+        options.Validate(length);
+        int[] counts = DecodingSchedule.TokensPerStep(length, options.Steps, options.Schedule);
+        using Run run = new(model, images, counts.Max(), counts.Max(), RandomOrder.Draw(length, options.Sampling.Seed),
+            Enumerable.Range(0, images).ToArray(), options.Sampling, null);
+        LastRunMemory = (run.State.KvCacheBytes, run.State.ActivationBytes);
+    }
+
+    /// <summary>
     /// Completes token grids: where <paramref name="known"/>[p] is true every image keeps
     /// <paramref name="canvases"/>[b][p]; every other position is generated. The known tokens are
     /// pre-filled first (<see cref="Prefill"/>, in a random order from the seed), then the steps

@@ -87,7 +87,10 @@ public sealed class ComputeDevice : IDisposable
         {
             (Device device, DeviceKind kind) = Select(context, spec);
             if (kind == DeviceKind.OpenCL)
+            {
                 PoclCompatibility.NoteIfMarked(device.Name);
+                PoclCompatibility.AllowReassociation();
+            }
             bool hostCpu = kind == DeviceKind.Cpu
                            || device is CLDevice { DeviceType: CLDeviceType.CL_DEVICE_TYPE_CPU };
             return new ComputeDevice(context, device.CreateAccelerator(context), kind, hostCpu);

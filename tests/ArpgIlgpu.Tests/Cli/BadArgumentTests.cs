@@ -104,6 +104,7 @@ public class BadArgumentTests
         Case("--batch", "bench", "--model", "tiny-random", "--random-weights", "--batch", "0", "--device", "cpu"),
         Case("--steps", "bench", "--model", "tiny-random", "--random-weights", "--steps", "999", "--device", "cpu"),
         Case("--precision", "bench", "--model", "tiny-random", "--random-weights", "--precision", "fp8"),
+        Case("--memory-only", "bench", "--model", "tiny-random", "--random-weights", "--memory-only", "--vq", "--device", "cpu"),
         Case("missing.pt", "inspect", "{out}/missing.pt"),
         Case("--dtype", "convert", Tiny("arpg.pt"), "{out}/x.safetensors", "--dtype", "int4"),
         Case("ARPG-M", "download", "ARPG-M"),

@@ -1,0 +1,60 @@
+using ArpgIlgpu.Generation;
+using ArpgIlgpu.Models;
+using ArpgIlgpu.Runtime;
+using Xunit;
+
+namespace ArpgIlgpu.Tests.Generation;
+
+/// <summary>
+/// What `arpg bench` reports: the memory split of a generation (also without running it) and a
+/// time and a cost for every phase. The times themselves are never asserted (DESIGN.md).
+/// </summary>
+public class GenerationBenchmarkTests
+{
+    [Theory]
+    [InlineData(Precision.Fp32, 4)]
+    [InlineData(Precision.Fp16, 2)]
+    public void MemoryOnlyAllocatesWhatAGenerationAllocates(Precision precision, int bytesPerValue)
+    {
+        ComputeDevice device = TestDevices.Get("cpu");
+        ArpgConfig c = TinyRandom.Arpg;
+        using var model = ArpgTransformer.CreateRandom(device, c, seed: 1, precision);
+        const int batch = 3, steps = 8;
+        long before = device.AllocatedBytes;
+
+        MemorySplit planned = GenerationBenchmark.Memory(model, batch, steps);
+        GenerationReport ran = GenerationBenchmark.Run(model, null, batch, steps, new DevicePeaks(1, 1, 1));
+
+        // one key and one value cache per pass-1 layer plus the shared pair, each
+        // [2B rows (guidance), L + 1 positions, dim]
+        long caches = (c.Layers / 2 + 1) * 2L * (2 * batch) * (c.BlockSize + c.ClsTokenNum) * c.Dim * bytesPerValue;
+        Assert.Equal(caches, planned.KvCaches);
+        Assert.Equal(model.WeightBytes, planned.Weights);
+        Assert.True(planned.Activations > 0);
+        Assert.Equal(planned, ran.Memory);
+        Assert.Equal(planned.Weights + planned.KvCaches + planned.Activations, planned.Total);
+        Assert.Equal(before, device.AllocatedBytes); // nothing stays allocated
+    }
+
+    [Fact]
+    public void EveryPhaseIsTimedAndCosted()
+    {
+        ComputeDevice device = TestDevices.Get("cpu");
+        using var model = ArpgTransformer.CreateRandom(device, TinyRandom.Arpg, seed: 1);
+        const int steps = 4;
+
+        GenerationReport report = GenerationBenchmark.Run(model, null, batch: 2, steps, new DevicePeaks(1, 1, 1));
+
+        Assert.Equal(new[] { Phases.Pass1, Phases.Pass2, Phases.Head, Phases.Sampling }.Order(),
+            report.Phases.Select(p => p.Name).Order());
+        foreach (PhaseReport p in report.Phases)
+        {
+            Assert.True(p.Seconds > 0, $"{p.Name}: no time");
+            Assert.True(p.Cost.Flops > 0 && p.Cost.Bytes > 0, $"{p.Name}: no cost");
+        }
+        // pass 2 (with the head) and sampling run once per step
+        Assert.Equal(steps, report.Phases.Single(p => p.Name == Phases.Pass2).Calls);
+        Assert.Equal(steps, report.Phases.Single(p => p.Name == Phases.Sampling).Calls);
+        Assert.True(report.RooflineFraction > 0);
+    }
+}
