@@ -34,6 +34,13 @@ public sealed class ComputeDevice : IDisposable
     /// </summary>
     public bool IsHostCpu { get; }
 
+    /// <summary>
+    /// True for OpenCL on this machine's CPU (PoCL): its compiler vectorises a loop that reads and
+    /// writes consecutive floats, so kernels that sweep rows (<see cref="Kernels.Ops.Conv2d"/>)
+    /// beat register-blocked ones there.
+    /// </summary>
+    public bool IsOpenClOnCpu => IsHostCpu && Kind == DeviceKind.OpenCL;
+
     /// <summary>The ILGPU accelerator.</summary>
     public Accelerator Accelerator { get; }
 

@@ -41,6 +41,9 @@ public class Conv2dTests
         [Conv2dShape.Same(3, 2, 7, 4, 13, 3)],
         [Conv2dShape.Same(1, 3, 13, 6, 19, 3)],                     // 8 x 8 blocks with ragged channels and columns
         [Conv2dShape.Same(2, 9, 17, 11, 8, 3)],
+        // wide enough for the row-sweeping kernel OpenCL on CPUs takes (channels a multiple of 8)
+        [Conv2dShape.Same(2, 5, 16, 3, 33, 3)],
+        [Conv2dShape.Same(1, 3, 8, 4, 32, 3)],
         // 1x1 (nin_shortcut, attention projections, quant_conv)
         [Conv2dShape.Same(2, 7, 6, 3, 5, 1)],
         [Conv2dShape.Same(1, 1, 9, 2, 2, 1)],
@@ -77,5 +80,15 @@ public class Conv2dTests
         ty.Upload(y0);
         device.Ops.Conv2dBlocked(tx.View, tw.View, tb.View, ty.View, s);
         TestData.AssertClose(expected, ty.ToArray(), rtol: 1e-4f, atol: atol, "general kernel");
+
+        // so must the row-sweeping one, on every backend, wherever it applies
+        if (s is { Kernel: 3, Stride: 1, OutWidth: >= 2 and <= Conv2dKernels.MaxRowWidth }
+            && s.OutChannels % Conv2dKernels.RowChannels == 0)
+        {
+            ty.Upload(y0);
+            device.Ops.Conv2dSame3x3Rows(tx.View, tw.View, tb.View, ty.View, s, accumulate: true);
+            TestData.AssertClose(expected.Select((e, i) => e + y0[i]).ToArray(), ty.ToArray(), rtol: 1e-4f, atol: atol,
+                "row kernel, accumulated");
+        }
     }
 }
