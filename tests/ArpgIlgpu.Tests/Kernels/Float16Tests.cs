@@ -55,6 +55,27 @@ public class Float16Tests
     }
 
     [Theory, Cpu, OpenCl]
+    public void EveryHalfConvertsOnTheDevice(string backend)
+    {
+        // y[0, n] = 1 * w[n, 0]: the GEMM's float16 loads convert every half on the device, where
+        // a compiler or a flush-to-zero mode could treat subnormals or infinities differently
+        ComputeDevice device = TestDevices.Get(backend);
+        const int n = ushort.MaxValue + 1;
+        float[] halves = Enumerable.Range(0, n).Select(b => (float)BitConverter.UInt16BitsToHalf((ushort)b)).ToArray();
+        using var one = Tensor<float>.FromArray(device, [1f], 1, 1);
+        using var w = StorageTensor.Upload(device, Precision.Fp16, halves, n, 1);
+        using var y = new Tensor<float>(device, 1, n);
+        device.Ops.Gemm(one.View, w, y.View, 1, n, 1);
+        float[] got = y.ToArray();
+        for (int b = 0; b < n; b++)
+        {
+            float expected = 0f + halves[b]; // the sum starts at +0, so -0 comes out as +0
+            Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(got[b])
+                        || (float.IsNaN(expected) && float.IsNaN(got[b])), $"half bits {b:X4}: {got[b]} vs {expected}");
+        }
+    }
+
+    [Theory, Cpu, OpenCl]
     public void Fp16WeightsGiveTheProductOfTheRoundedWeights(string backend)
     {
         ComputeDevice device = TestDevices.Get(backend);
