@@ -44,6 +44,13 @@ public class GroupNormTests
     [Theory, CpuCases(nameof(Shapes)), OpenClCases(nameof(Shapes))]
     public void MatchesScalarReference(string backend, GroupNormShape s, bool swish)
     {
+        // host CPUs normalise whole planes per work item, GPUs one element per work item: both must agree
+        foreach (bool perElement in new[] { false, true })
+            CheckAgainstReference(backend, s, swish, perElement);
+    }
+
+    private static void CheckAgainstReference(string backend, GroupNormShape s, bool swish, bool perElement)
+    {
         ComputeDevice device = TestDevices.Get(backend);
         var rng = new Random(s.GetHashCode() + (swish ? 1 : 0));
         // An offset mean, so that a one-pass E[x^2] - E[x]^2 would lose digits and fail.
@@ -53,9 +60,10 @@ public class GroupNormTests
         using var tg = Tensor<float>.FromArray(device, gamma, gamma.Length);
         using var tb = Tensor<float>.FromArray(device, beta, beta.Length);
         using var statistics = new Tensor<float>(device, s.StatisticsLength);
-        device.Ops.GroupNorm(tx.View, tg.View, tb.View, tx.View, statistics.View, s, eps: 1e-6f, swish);
+        device.Ops.GroupNorm(tx.View, tg.View, tb.View, tx.View, statistics.View, s, eps: 1e-6f, swish, perElement);
         // The inputs carry float32 rounding of about |x| * 6e-8 = 2e-6, divided by a std of 2;
         // the outputs are O(|gamma| + |beta|): 1e-4 relative plus 1e-5 absolute covers both.
-        TestData.AssertClose(Reference(x, gamma, beta, s, 1e-6f, swish), tx.ToArray(), rtol: 1e-4f, atol: 1e-5f);
+        TestData.AssertClose(Reference(x, gamma, beta, s, 1e-6f, swish), tx.ToArray(), rtol: 1e-4f, atol: 1e-5f,
+            perElement ? "per element" : "per plane");
     }
 }
