@@ -32,6 +32,9 @@ public readonly record struct Conv2dShape(
         new(batch, channels, height, width, channels, (height + 1 - 3) / 2 + 1, (width + 1 - 3) / 2 + 1,
             Kernel: 3, Stride: 2, Pad: 0);
 
+    /// <summary>A 3x3, stride 1, pad 1 convolution whose output has the input's size (<see cref="Same"/> with kernel 3).</summary>
+    public bool IsSame3x3 => this is { Kernel: 3, Stride: 1, Pad: 1 } && OutHeight == InHeight && OutWidth == InWidth;
+
     /// <summary>Elements of x.</summary>
     public long InputLength => (long)Batch * InChannels * InHeight * InWidth;
 
@@ -226,6 +229,10 @@ internal static class Conv2dKernels
     /// <summary>The widest output row <see cref="Same3x3Rows"/> takes: its accumulators live in private memory.</summary>
     public const int MaxRowWidth = 512;
 
+    /// <summary>Whether <see cref="Same3x3Rows"/> takes a shape: 3x3 "same", channels a multiple of 8, width 2 to 512.</summary>
+    public static bool RowsTake(Conv2dShape s) =>
+        s.IsSame3x3 && s.OutChannels % RowChannels == 0 && s.OutWidth is >= 2 and <= MaxRowWidth;
+
     /// <summary>
     /// The 3x3 stride-1 "same" convolution for OpenCL on CPUs (PoCL), one work item (in a group of
     /// one) per (image b, 8 output channels co0.., output row oy), sweeping the whole row:
@@ -351,12 +358,9 @@ public sealed partial class Ops
     public void Conv2d(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
         Conv2dShape shape, bool accumulate = false)
     {
-        bool same3x3 = shape is { Kernel: 3, Stride: 1, Pad: 1 } && shape.OutHeight == shape.InHeight
-                       && shape.OutWidth == shape.InWidth;
-        if (same3x3 && device.IsOpenClOnCpu && shape.OutChannels % Conv2dKernels.RowChannels == 0
-            && shape.OutWidth >= RowsFromWidth && shape.OutWidth <= Conv2dKernels.MaxRowWidth)
+        if (device.IsOpenClOnCpu && Conv2dKernels.RowsTake(shape) && shape.OutWidth >= RowsFromWidth)
             Conv2dSame3x3Rows(x, weight, bias, y, shape, accumulate);
-        else if (same3x3)
+        else if (shape.IsSame3x3)
             Conv2dSame3x3(x, weight, bias, y, shape, accumulate);
         else
             Conv2dBlocked(x, weight, bias, y, shape, accumulate);
@@ -368,8 +372,7 @@ public sealed partial class Ops
     {
         if (!CheckConv2d(x, weight, bias, y, s))
             return;
-        if (s is not { Kernel: 3, Stride: 1, Pad: 1 } || s.OutHeight != s.InHeight || s.OutWidth != s.InWidth
-            || s.OutChannels % Conv2dKernels.RowChannels != 0 || s.OutWidth < 2 || s.OutWidth > Conv2dKernels.MaxRowWidth)
+        if (!Conv2dKernels.RowsTake(s))
             throw new ArgumentException(
                 $"Conv2dSame3x3Rows: {s} is not a 3x3 same convolution with channels a multiple of " +
                 $"{Conv2dKernels.RowChannels} and a width of 2 to {Conv2dKernels.MaxRowWidth}");
@@ -385,7 +388,7 @@ public sealed partial class Ops
     {
         if (!CheckConv2d(x, weight, bias, y, s))
             return;
-        if (s is not { Kernel: 3, Stride: 1, Pad: 1 } || s.OutHeight != s.InHeight || s.OutWidth != s.InWidth)
+        if (!s.IsSame3x3)
             throw new ArgumentException($"Conv2dSame3x3: {s} is not a 3x3 stride-1 same convolution");
         conv2dSame3x3 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, Conv2dShape, ThreadRuns, int>(Conv2dKernels.Same3x3);

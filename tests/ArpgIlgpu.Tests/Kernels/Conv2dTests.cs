@@ -82,8 +82,7 @@ public class Conv2dTests
         TestData.AssertClose(expected, ty.ToArray(), rtol: 1e-4f, atol: atol, "general kernel");
 
         // so must the row-sweeping one, on every backend, wherever it applies
-        if (s is { Kernel: 3, Stride: 1, OutWidth: >= 2 and <= Conv2dKernels.MaxRowWidth }
-            && s.OutChannels % Conv2dKernels.RowChannels == 0)
+        if (Conv2dKernels.RowsTake(s))
         {
             ty.Upload(y0);
             device.Ops.Conv2dSame3x3Rows(tx.View, tw.View, tb.View, ty.View, s, accumulate: true);
