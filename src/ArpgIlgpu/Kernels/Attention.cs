@@ -1,6 +1,7 @@
 using ArpgIlgpu.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
+using static ArpgIlgpu.Runtime.MultiplyAdd;
 
 namespace ArpgIlgpu.Kernels;
 
@@ -71,7 +72,7 @@ internal static class AttentionKernels
             float p = MathF.Exp(score - runningMax);
             runningSum += p;
             for (int c = 0; c < d; c++)
-                output[qOff + c] += p * cache.Load(v, kOff + c);
+                output[qOff + c] = Mad(p, cache.Load(v, kOff + c), output[qOff + c]);
         }
         float inv = runningSum > 0f ? 1f / runningSum : 0f;
         for (int c = 0; c < d; c++)
@@ -86,13 +87,13 @@ internal static class AttentionKernels
         int c = 0;
         for (; c + 3 < n; c += 4)
         {
-            s0 += a[aOff + c] * storage.Load(b, bOff + c);
-            s1 += a[aOff + c + 1] * storage.Load(b, bOff + c + 1);
-            s2 += a[aOff + c + 2] * storage.Load(b, bOff + c + 2);
-            s3 += a[aOff + c + 3] * storage.Load(b, bOff + c + 3);
+            s0 = Mad(a[aOff + c], storage.Load(b, bOff + c), s0);
+            s1 = Mad(a[aOff + c + 1], storage.Load(b, bOff + c + 1), s1);
+            s2 = Mad(a[aOff + c + 2], storage.Load(b, bOff + c + 2), s2);
+            s3 = Mad(a[aOff + c + 3], storage.Load(b, bOff + c + 3), s3);
         }
         for (; c < n; c++)
-            s0 += a[aOff + c] * storage.Load(b, bOff + c);
+            s0 = Mad(a[aOff + c], storage.Load(b, bOff + c), s0);
         return (s0 + s1) + (s2 + s3);
     }
 }

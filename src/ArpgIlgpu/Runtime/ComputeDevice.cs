@@ -176,7 +176,9 @@ public sealed class ComputeDevice : IDisposable
         // O2 infers concrete address spaces, which PoCL needs (see PoclCompatibility).
         .Optimize(OptimizationLevel.O2)
         // PTX has no exp/log instructions of full precision: ILGPU.Algorithms supplies them.
-        .EnableAlgorithms());
+        .EnableAlgorithms()
+        // a * b + c as one fused multiply-add on OpenCL (see MultiplyAdd).
+        .EnableMultiplyAdd());
 
     private static (Device, DeviceKind) Select(Context context, DeviceSpec spec)
     {

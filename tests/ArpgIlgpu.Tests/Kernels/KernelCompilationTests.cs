@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.RegularExpressions;
 using ArpgIlgpu.Kernels;
 using ArpgIlgpu.Runtime;
 using ILGPU;
@@ -39,7 +40,7 @@ public class KernelCompilationTests
     [Theory, MemberData(nameof(AllKernels))]
     public void CompilesToPtxForSm80(string kernel)
     {
-        using Context context = Context.Create(b => b.Optimize(OptimizationLevel.O2).EnableAlgorithms());
+        using Context context = DeviceFreeContext();
         using var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, null!);
         var compiled = (PTXCompiledKernel)backend.Compile(EntryPoint(kernel), default);
         Assert.Contains(".entry", compiled.PTXAssembly);
@@ -48,13 +49,30 @@ public class KernelCompilationTests
     [Theory, MemberData(nameof(AllKernels))]
     public void CompilesToOpenClForAmdWithoutGenericPointers(string kernel)
     {
-        using Context context = Context.Create(b => b.Optimize(OptimizationLevel.O2).EnableAlgorithms());
+        using Context context = DeviceFreeContext();
         using var backend = new CLBackend(context, AmdGpuCapabilities(), CLDeviceVendor.AMD, CLCVersion.CL20);
         var compiled = (CLCompiledKernel)backend.Compile(EntryPoint(kernel), default);
         Assert.Contains("kernel void", compiled.Source);
         // PoCL (the CI's OpenCL) has no generic address space; see PoclCompatibility.
         Assert.DoesNotContain("__generic", compiled.Source);
     }
+
+    /// <summary>
+    /// The GEMM's multiply-adds reach OpenCL C as single expressions "t = a * b + c;", which the
+    /// OpenCL compiler may fuse (<see cref="MultiplyAdd"/>): 16 for a 4 x 4 register block.
+    /// </summary>
+    [Fact]
+    public void TheGemmsMultiplyAddsAreOneOpenClExpressionEach()
+    {
+        using Context context = DeviceFreeContext();
+        using var backend = new CLBackend(context, AmdGpuCapabilities(), CLDeviceVendor.AMD, CLCVersion.CL20);
+        var compiled = (CLCompiledKernel)backend.Compile(EntryPoint("GemmKernels.RowBlocked<fp32>"), default);
+        Assert.Equal(16, Regex.Matches(compiled.Source, @"= var\d+\s*\*\s*var\d+\s*\+\s*var\d+;").Count);
+    }
+
+    /// <summary>A context with no devices, built with ComputeDevice's compiler settings.</summary>
+    private static Context DeviceFreeContext() =>
+        Context.Create(b => b.Optimize(OptimizationLevel.O2).EnableAlgorithms().EnableMultiplyAdd());
 
     /// <summary>
     /// An OpenCL 2.0 AMD GPU: float64 and the generic address space, no fp16, no subgroups.
