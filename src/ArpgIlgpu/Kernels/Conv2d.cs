@@ -1,6 +1,7 @@
 using ArpgIlgpu.Runtime;
 using ILGPU;
 using ILGPU.Runtime;
+using static ArpgIlgpu.Runtime.MultiplyAdd;
 
 namespace ArpgIlgpu.Kernels;
 
@@ -103,10 +104,10 @@ internal static class Conv2dKernels
                     float x0 = Pixel(x, row, ix0 + kx, s.InWidth), x1 = Pixel(x, row, ix1 + kx, s.InWidth);
                     float x2 = Pixel(x, row, ix2 + kx, s.InWidth), x3 = Pixel(x, row, ix3 + kx, s.InWidth);
                     float v0 = w[w0 + tap + kx], v1 = w[w1 + tap + kx], v2 = w[w2 + tap + kx], v3 = w[w3 + tap + kx];
-                    a00 += v0 * x0; a01 += v0 * x1; a02 += v0 * x2; a03 += v0 * x3;
-                    a10 += v1 * x0; a11 += v1 * x1; a12 += v1 * x2; a13 += v1 * x3;
-                    a20 += v2 * x0; a21 += v2 * x1; a22 += v2 * x2; a23 += v2 * x3;
-                    a30 += v3 * x0; a31 += v3 * x1; a32 += v3 * x2; a33 += v3 * x3;
+                    a00 = Mad(v0, x0, a00); a01 = Mad(v0, x1, a01); a02 = Mad(v0, x2, a02); a03 = Mad(v0, x3, a03);
+                    a10 = Mad(v1, x0, a10); a11 = Mad(v1, x1, a11); a12 = Mad(v1, x2, a12); a13 = Mad(v1, x3, a13);
+                    a20 = Mad(v2, x0, a20); a21 = Mad(v2, x1, a21); a22 = Mad(v2, x2, a22); a23 = Mad(v2, x3, a23);
+                    a30 = Mad(v3, x0, a30); a31 = Mad(v3, x1, a31); a32 = Mad(v3, x2, a32); a33 = Mad(v3, x3, a33);
                 }
             }
         }
@@ -183,22 +184,22 @@ internal static class Conv2dKernels
                 {
                     float v0 = w[w0 + tap + kx], v1 = w[w1 + tap + kx], v2 = w[w2 + tap + kx], v3 = w[w3 + tap + kx];
                     float v4 = w[w4 + tap + kx], v5 = w[w5 + tap + kx], v6 = w[w6 + tap + kx], v7 = w[w7 + tap + kx];
-                    a00 += v0 * c0; a01 += v0 * c1; a02 += v0 * c2; a03 += v0 * c3;
-                    a04 += v0 * c4; a05 += v0 * c5; a06 += v0 * c6; a07 += v0 * c7;
-                    a10 += v1 * c0; a11 += v1 * c1; a12 += v1 * c2; a13 += v1 * c3;
-                    a14 += v1 * c4; a15 += v1 * c5; a16 += v1 * c6; a17 += v1 * c7;
-                    a20 += v2 * c0; a21 += v2 * c1; a22 += v2 * c2; a23 += v2 * c3;
-                    a24 += v2 * c4; a25 += v2 * c5; a26 += v2 * c6; a27 += v2 * c7;
-                    a30 += v3 * c0; a31 += v3 * c1; a32 += v3 * c2; a33 += v3 * c3;
-                    a34 += v3 * c4; a35 += v3 * c5; a36 += v3 * c6; a37 += v3 * c7;
-                    a40 += v4 * c0; a41 += v4 * c1; a42 += v4 * c2; a43 += v4 * c3;
-                    a44 += v4 * c4; a45 += v4 * c5; a46 += v4 * c6; a47 += v4 * c7;
-                    a50 += v5 * c0; a51 += v5 * c1; a52 += v5 * c2; a53 += v5 * c3;
-                    a54 += v5 * c4; a55 += v5 * c5; a56 += v5 * c6; a57 += v5 * c7;
-                    a60 += v6 * c0; a61 += v6 * c1; a62 += v6 * c2; a63 += v6 * c3;
-                    a64 += v6 * c4; a65 += v6 * c5; a66 += v6 * c6; a67 += v6 * c7;
-                    a70 += v7 * c0; a71 += v7 * c1; a72 += v7 * c2; a73 += v7 * c3;
-                    a74 += v7 * c4; a75 += v7 * c5; a76 += v7 * c6; a77 += v7 * c7;
+                    a00 = Mad(v0, c0, a00); a01 = Mad(v0, c1, a01); a02 = Mad(v0, c2, a02); a03 = Mad(v0, c3, a03);
+                    a04 = Mad(v0, c4, a04); a05 = Mad(v0, c5, a05); a06 = Mad(v0, c6, a06); a07 = Mad(v0, c7, a07);
+                    a10 = Mad(v1, c0, a10); a11 = Mad(v1, c1, a11); a12 = Mad(v1, c2, a12); a13 = Mad(v1, c3, a13);
+                    a14 = Mad(v1, c4, a14); a15 = Mad(v1, c5, a15); a16 = Mad(v1, c6, a16); a17 = Mad(v1, c7, a17);
+                    a20 = Mad(v2, c0, a20); a21 = Mad(v2, c1, a21); a22 = Mad(v2, c2, a22); a23 = Mad(v2, c3, a23);
+                    a24 = Mad(v2, c4, a24); a25 = Mad(v2, c5, a25); a26 = Mad(v2, c6, a26); a27 = Mad(v2, c7, a27);
+                    a30 = Mad(v3, c0, a30); a31 = Mad(v3, c1, a31); a32 = Mad(v3, c2, a32); a33 = Mad(v3, c3, a33);
+                    a34 = Mad(v3, c4, a34); a35 = Mad(v3, c5, a35); a36 = Mad(v3, c6, a36); a37 = Mad(v3, c7, a37);
+                    a40 = Mad(v4, c0, a40); a41 = Mad(v4, c1, a41); a42 = Mad(v4, c2, a42); a43 = Mad(v4, c3, a43);
+                    a44 = Mad(v4, c4, a44); a45 = Mad(v4, c5, a45); a46 = Mad(v4, c6, a46); a47 = Mad(v4, c7, a47);
+                    a50 = Mad(v5, c0, a50); a51 = Mad(v5, c1, a51); a52 = Mad(v5, c2, a52); a53 = Mad(v5, c3, a53);
+                    a54 = Mad(v5, c4, a54); a55 = Mad(v5, c5, a55); a56 = Mad(v5, c6, a56); a57 = Mad(v5, c7, a57);
+                    a60 = Mad(v6, c0, a60); a61 = Mad(v6, c1, a61); a62 = Mad(v6, c2, a62); a63 = Mad(v6, c3, a63);
+                    a64 = Mad(v6, c4, a64); a65 = Mad(v6, c5, a65); a66 = Mad(v6, c6, a66); a67 = Mad(v6, c7, a67);
+                    a70 = Mad(v7, c0, a70); a71 = Mad(v7, c1, a71); a72 = Mad(v7, c2, a72); a73 = Mad(v7, c3, a73);
+                    a74 = Mad(v7, c4, a74); a75 = Mad(v7, c5, a75); a76 = Mad(v7, c6, a76); a77 = Mad(v7, c7, a77);
                     // Slide the window one column right for the next kx.
                     c0 = c1; c1 = c2; c2 = c3; c3 = c4; c4 = c5; c5 = c6; c6 = c7;
                     c7 = Pixel(x, row, ox0 + 7 + kx, s.InWidth);
@@ -258,9 +259,7 @@ internal static class Conv2dKernels
         int width = s.OutWidth;
         long plane = (long)s.OutHeight * width;
         long y0 = ((long)b * s.OutChannels + co0) * plane + (long)oy * width; // y[b, co0, oy, 0]
-        for (int c = 0; c < RowChannels; c++)
-            for (int ox = 0; ox < width; ox++)
-                acc[c * MaxRowWidth + ox] = bias[co0 + c] + (accumulate != 0 ? y[y0 + c * plane + ox] : 0f);
+        StartRows(acc, bias, y, co0, y0, plane, width, accumulate);
 
         long filter = (long)s.InChannels * 9;
         for (int ci = 0; ci < s.InChannels; ci++)
@@ -277,8 +276,9 @@ internal static class Conv2dKernels
                 for (int c = 0; c < RowChannels; c++)
                 {
                     long k = tap + c * filter;
-                    acc[c * MaxRowWidth] += w[k + 1] * first + w[k + 2] * second;
-                    acc[c * MaxRowWidth + width - 1] += w[k] * beforeLast + w[k + 1] * last;
+                    int a0 = c * MaxRowWidth, a1 = a0 + width - 1;
+                    acc[a0] = Mad(w[k + 2], second, Mad(w[k + 1], first, acc[a0]));
+                    acc[a1] = Mad(w[k + 1], last, Mad(w[k], beforeLast, acc[a1]));
                 }
                 for (int ox = 1; ox < width - 1; ox++)
                 {
@@ -286,14 +286,73 @@ internal static class Conv2dKernels
                     for (int c = 0; c < RowChannels; c++)
                     {
                         long k = tap + c * filter;
-                        acc[c * MaxRowWidth + ox] += w[k] * left + w[k + 1] * centre + w[k + 2] * right;
+                        int a = c * MaxRowWidth + ox;
+                        acc[a] = Mad(w[k + 2], right, Mad(w[k + 1], centre, Mad(w[k], left, acc[a])));
                     }
                 }
             }
         }
+        StoreRows(acc, y, y0, plane, width);
+    }
+
+    /// <summary>acc[c, j] = bias[co0+c] (+ y[y0 + c*plane + j] when accumulating), j &lt; width.</summary>
+    private static void StartRows(ArrayView<float> acc, ArrayView<float> bias, ArrayView<float> y, int co0, long y0,
+        long plane, int width, int accumulate)
+    {
         for (int c = 0; c < RowChannels; c++)
-            for (int ox = 0; ox < width; ox++)
-                y[y0 + c * plane + ox] = acc[c * MaxRowWidth + ox];
+            for (int j = 0; j < width; j++)
+                acc[c * MaxRowWidth + j] = bias[co0 + c] + (accumulate != 0 ? y[y0 + c * plane + j] : 0f);
+    }
+
+    /// <summary>y[y0 + c*plane + j] = acc[c, j], j &lt; width.</summary>
+    private static void StoreRows(ArrayView<float> acc, ArrayView<float> y, long y0, long plane, int width)
+    {
+        for (int c = 0; c < RowChannels; c++)
+            for (int j = 0; j < width; j++)
+                y[y0 + c * plane + j] = acc[c * MaxRowWidth + j];
+    }
+
+    /// <summary>Whether <see cref="PointwiseRows"/> takes a shape: 1x1, stride 1, no padding, channels a multiple of 8.</summary>
+    public static bool PointwiseTakes(Conv2dShape s) =>
+        s is { Kernel: 1, Stride: 1, Pad: 0 } && s.OutHeight == s.InHeight && s.OutWidth == s.InWidth
+        && s.OutChannels % RowChannels == 0;
+
+    /// <summary>
+    /// The 1x1 convolution for OpenCL on CPUs (PoCL). A 1x1 convolution has no neighbours, so
+    /// each H*W plane is one long row; one work item (in a group of one) per (image b, 8 output
+    /// channels co0.., span of up to 512 positions p0..):
+    ///   acc[c, p] = bias[co0+c] (+ y) + sum_ci w[co0+c, ci] x[b, ci, p0+p].
+    /// The loop over p is innermost and reads consecutive floats, so it becomes vector code, as in
+    /// <see cref="Same3x3Rows"/>. The VQ's attention projections (512 channels at 16 x 16) and
+    /// its channel-changing shortcuts ran at 1-2 GFLOP/s in <see cref="Blocked"/>, whose loads
+    /// jump a whole plane per input channel.
+    /// </summary>
+    [Kernel(ExplicitlyGrouped = true)]
+    public static void PointwiseRows(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
+        ArrayView<float> y, Conv2dShape s, int accumulate)
+    {
+        ArrayView<float> acc = LocalMemory.Allocate<float>(RowChannels * MaxRowWidth); // [c][p]
+        long plane = (long)s.OutHeight * s.OutWidth;
+        int spans = (int)((plane + MaxRowWidth - 1) / MaxRowWidth);
+        int i = Grid.IdxX;
+        int span = i % spans, rest = i / spans;
+        int channelBlocks = s.OutChannels / RowChannels;
+        int co0 = rest % channelBlocks * RowChannels, b = rest / channelBlocks;
+        long p0 = (long)span * MaxRowWidth;
+        int width = (int)Math.Min(MaxRowWidth, plane - p0);
+        long y0 = ((long)b * s.OutChannels + co0) * plane + p0; // y[b, co0, p0]
+        StartRows(acc, bias, y, co0, y0, plane, width, accumulate);
+        for (int ci = 0; ci < s.InChannels; ci++)
+        {
+            long row = ((long)b * s.InChannels + ci) * plane + p0; // x[b, ci, p0]
+            for (int c = 0; c < RowChannels; c++)
+            {
+                float k = w[(long)(co0 + c) * s.InChannels + ci];
+                for (int p = 0; p < width; p++)
+                    acc[c * MaxRowWidth + p] = Mad(k, x[row + p], acc[c * MaxRowWidth + p]);
+            }
+        }
+        StoreRows(acc, y, y0, plane, width);
     }
 
     /// <summary>
@@ -345,7 +404,7 @@ public sealed partial class Ops
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape,
         ThreadRuns, int>? conv2dBlocked, conv2dSame3x3;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape,
-        int>? conv2dSame3x3Rows;
+        int>? conv2dSame3x3Rows, conv2dPointwiseRows;
 
     /// <summary>Output width from which the row-sweeping 3x3 kernel wins on PoCL (measured: equal at 16, 2.2x at 64).</summary>
     private const int RowsFromWidth = 32;
@@ -360,6 +419,8 @@ public sealed partial class Ops
     {
         if (device.IsOpenClOnCpu && Conv2dKernels.RowsTake(shape) && shape.OutWidth >= RowsFromWidth)
             Conv2dSame3x3Rows(x, weight, bias, y, shape, accumulate);
+        else if (device.IsOpenClOnCpu && Conv2dKernels.PointwiseTakes(shape))
+            Conv2dPointwiseRows(x, weight, bias, y, shape, accumulate);
         else if (shape.IsSame3x3)
             Conv2dSame3x3(x, weight, bias, y, shape, accumulate);
         else
@@ -380,6 +441,23 @@ public sealed partial class Ops
             ArrayView<float>, Conv2dShape, int>(Conv2dKernels.Same3x3Rows);
         int rows = checked(s.Batch * (s.OutChannels / Conv2dKernels.RowChannels) * s.OutHeight);
         conv2dSame3x3Rows(new KernelConfig(rows, 1), x, weight, bias, y, s, accumulate ? 1 : 0);
+    }
+
+    /// <summary>The 1x1 convolution sweeping whole planes, 8 channels per work item (OpenCL on CPUs).</summary>
+    internal void Conv2dPointwiseRows(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
+        ArrayView<float> y, Conv2dShape s, bool accumulate = false)
+    {
+        if (!CheckConv2d(x, weight, bias, y, s))
+            return;
+        if (!Conv2dKernels.PointwiseTakes(s))
+            throw new ArgumentException(
+                $"Conv2dPointwiseRows: {s} is not a 1x1 convolution with output channels a multiple of {Conv2dKernels.RowChannels}");
+        conv2dPointwiseRows ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, Conv2dShape, int>(Conv2dKernels.PointwiseRows);
+        long plane = (long)s.OutHeight * s.OutWidth;
+        int spans = checked((int)((plane + Conv2dKernels.MaxRowWidth - 1) / Conv2dKernels.MaxRowWidth));
+        int items = checked(s.Batch * (s.OutChannels / Conv2dKernels.RowChannels) * spans);
+        conv2dPointwiseRows(new KernelConfig(items, 1), x, weight, bias, y, s, accumulate ? 1 : 0);
     }
 
     /// <summary>The 3x3 stride-1 "same" convolution, 8 channels x 8 columns per work item.</summary>

@@ -47,6 +47,10 @@ public class Conv2dTests
         // 1x1 (nin_shortcut, attention projections, quant_conv)
         [Conv2dShape.Same(2, 7, 6, 3, 5, 1)],
         [Conv2dShape.Same(1, 1, 9, 2, 2, 1)],
+        // 1x1 with output channels a multiple of 8: the plane-sweeping kernel, in one span and in
+        // two (23 x 25 = 575 positions, over its 512)
+        [Conv2dShape.Same(1, 3, 8, 2, 3, 1)],
+        [Conv2dShape.Same(2, 5, 16, 23, 25, 1)],
         // the encoder's downsampling: pad (0, 1, 0, 1), 3x3 stride 2
         [Conv2dShape.Downsample(batch: 2, channels: 5, height: 8, width: 6)],
         [Conv2dShape.Downsample(1, 1, 2, 2)],
@@ -88,6 +92,15 @@ public class Conv2dTests
             device.Ops.Conv2dSame3x3Rows(tx.View, tw.View, tb.View, ty.View, s, accumulate: true);
             TestData.AssertClose(expected.Select((e, i) => e + y0[i]).ToArray(), ty.ToArray(), rtol: 1e-4f, atol: atol,
                 "row kernel, accumulated");
+        }
+        if (Conv2dKernels.PointwiseTakes(s))
+        {
+            ty.Upload(y0);
+            device.Ops.Conv2dPointwiseRows(tx.View, tw.View, tb.View, ty.View, s, accumulate: true);
+            TestData.AssertClose(expected.Select((e, i) => e + y0[i]).ToArray(), ty.ToArray(), rtol: 1e-4f, atol: atol,
+                "plane kernel, accumulated");
+            device.Ops.Conv2dPointwiseRows(tx.View, tw.View, tb.View, ty.View, s);
+            TestData.AssertClose(expected, ty.ToArray(), rtol: 1e-4f, atol: atol, "plane kernel");
         }
     }
 }
