@@ -113,8 +113,8 @@ public sealed partial class Ops
         AttentionShape shape)
     {
         CheckAttention(q, k.Length, v.Length, output, shape);
-        attention32 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, AttentionShape, float>(AttentionKernels.OnlineSoftmax<float, Fp32Storage>);
+        attention32 ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, AttentionShape, float>(AttentionKernels.OnlineSoftmax<float, Fp32Storage>, ImplicitGroupSize);
         attention32(shape.Batch * shape.Queries * shape.Heads, q, k, v, output, shape, 1f / MathF.Sqrt(shape.HeadDim));
     }
 
@@ -129,8 +129,8 @@ public sealed partial class Ops
             return;
         }
         CheckAttention(q, k.Length, v.Length, output, shape);
-        attention16 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>,
-            ArrayView<ushort>, ArrayView<float>, AttentionShape, float>(AttentionKernels.OnlineSoftmax<ushort, Fp16Storage>);
+        attention16 ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>,
+            ArrayView<ushort>, ArrayView<float>, AttentionShape, float>(AttentionKernels.OnlineSoftmax<ushort, Fp16Storage>, ImplicitGroupSize);
         attention16(shape.Batch * shape.Queries * shape.Heads, q, k.F16!.View, v.F16!.View, output, shape,
             1f / MathF.Sqrt(shape.HeadDim));
     }

@@ -468,8 +468,8 @@ public sealed partial class Ops
             return;
         if (!s.IsSame3x3)
             throw new ArgumentException($"Conv2dSame3x3: {s} is not a 3x3 stride-1 same convolution");
-        conv2dSame3x3 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, Conv2dShape, ThreadRuns, int>(Conv2dKernels.Same3x3);
+        conv2dSame3x3 ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, Conv2dShape, ThreadRuns, int>(Conv2dKernels.Same3x3, ImplicitGroupSize);
         ThreadRuns runs = Runs((long)s.Batch * CeilDiv(s.OutChannels, Conv2dKernels.Channels3x3) * s.OutHeight
                                * CeilDiv(s.OutWidth, Conv2dKernels.Columns3x3));
         conv2dSame3x3(runs.Threads, x, weight, bias, y, s, runs, accumulate ? 1 : 0);
@@ -481,8 +481,8 @@ public sealed partial class Ops
     {
         if (!CheckConv2d(x, weight, bias, y, s))
             return;
-        conv2dBlocked ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, Conv2dShape, ThreadRuns, int>(Conv2dKernels.Blocked);
+        conv2dBlocked ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, Conv2dShape, ThreadRuns, int>(Conv2dKernels.Blocked, ImplicitGroupSize);
         ThreadRuns runs = Runs((long)s.Batch * CeilDiv(s.OutChannels, Conv2dKernels.ChannelBlock) * s.OutHeight
                                * CeilDiv(s.OutWidth, Conv2dKernels.ColumnBlock));
         conv2dBlocked(runs.Threads, x, weight, bias, y, s, runs, accumulate ? 1 : 0);

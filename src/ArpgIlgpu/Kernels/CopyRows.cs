@@ -36,8 +36,8 @@ public sealed partial class Ops
     {
         if (!CheckCopyRows(src, srcStride, dst.Length, dstStride, rows, rowLength))
             return;
-        copyRows32 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int,
-            ThreadRuns>(CopyRowsKernels.Copy<float, Fp32Storage>);
+        copyRows32 ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int,
+            ThreadRuns>(CopyRowsKernels.Copy<float, Fp32Storage>, ImplicitGroupSize);
         ThreadRuns runs = Runs((long)rows * rowLength);
         copyRows32(runs.Threads, src, dst, rowLength, srcStride, dstStride, runs);
     }
@@ -57,8 +57,8 @@ public sealed partial class Ops
         ArrayView<ushort> target = dst.F16!.Slice(dstOffset, dst.Length - dstOffset);
         if (!CheckCopyRows(src, srcStride, target.Length, dstStride, rows, rowLength))
             return;
-        copyRows16 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, int, int, int,
-            ThreadRuns>(CopyRowsKernels.Copy<ushort, Fp16Storage>);
+        copyRows16 ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>, int, int, int,
+            ThreadRuns>(CopyRowsKernels.Copy<ushort, Fp16Storage>, ImplicitGroupSize);
         ThreadRuns runs = Runs((long)rows * rowLength);
         copyRows16(runs.Threads, src, target, rowLength, srcStride, dstStride, runs);
     }

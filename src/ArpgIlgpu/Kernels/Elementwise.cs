@@ -87,13 +87,13 @@ public sealed partial class Ops
     /// <summary>x = x * sigmoid(x), element-wise. x: [n].</summary>
     public void SwishInPlace(ArrayView<float> x)
     {
-        swishInPlace ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ThreadRuns>(
-            ElementwiseKernels.SwishInPlace);
+        swishInPlace ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ThreadRuns>(
+            ElementwiseKernels.SwishInPlace, ImplicitGroupSize);
         ThreadRuns runs = Runs(x.Length);
         swishInPlace(runs.Threads, x, runs);
     }
 
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ThreadRuns> LoadBinary(
         Action<Index1D, ArrayView<float>, ArrayView<float>, ThreadRuns> kernel) =>
-        Accelerator.LoadAutoGroupedStreamKernel(kernel);
+        Accelerator.LoadImplicitlyGroupedStreamKernel(kernel, ImplicitGroupSize);
 }

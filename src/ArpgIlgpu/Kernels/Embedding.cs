@@ -32,8 +32,8 @@ public sealed partial class Ops
     {
         if (!CheckEmbedding(ids, output, rows, dim))
             return;
-        embedding32 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>,
-            ArrayView<float>, int, ThreadRuns>(EmbeddingKernels.Gather<float, Fp32Storage>);
+        embedding32 ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>,
+            ArrayView<float>, int, ThreadRuns>(EmbeddingKernels.Gather<float, Fp32Storage>, ImplicitGroupSize);
         ThreadRuns runs = Runs((long)rows * dim);
         embedding32(runs.Threads, ids, table, output, dim, runs);
     }
@@ -48,8 +48,8 @@ public sealed partial class Ops
         }
         if (!CheckEmbedding(ids, output, rows, dim))
             return;
-        embedding16 ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>,
-            ArrayView<float>, int, ThreadRuns>(EmbeddingKernels.Gather<ushort, Fp16Storage>);
+        embedding16 ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<ushort>,
+            ArrayView<float>, int, ThreadRuns>(EmbeddingKernels.Gather<ushort, Fp16Storage>, ImplicitGroupSize);
         ThreadRuns runs = Runs((long)rows * dim);
         embedding16(runs.Threads, ids, table.F16!.View, output, dim, runs);
     }

@@ -200,8 +200,8 @@ public sealed partial class Ops
     /// <summary>Rows of x from which the tiled kernel is used on GPUs.</summary>
     private const int TiledFromRows = 64;
 
-    private GemmLaunchers<float, Fp32Storage> Gemm32 => gemm32 ??= new(Accelerator);
-    private GemmLaunchers<ushort, Fp16Storage> Gemm16 => gemm16 ??= new(Accelerator);
+    private GemmLaunchers<float, Fp32Storage> Gemm32 => gemm32 ??= new(Accelerator, ImplicitGroupSize);
+    private GemmLaunchers<ushort, Fp16Storage> Gemm16 => gemm16 ??= new(Accelerator, ImplicitGroupSize);
 
     /// <summary>
     /// y[M,N] = x[M,K] w[N,K]^T, or y += x w^T when <paramref name="accumulate"/>. Host CPUs
@@ -254,7 +254,7 @@ public sealed partial class Ops
     private enum GemmVariant { RowBlocked, Grouped, Tiled }
 
     /// <summary>The three GEMM kernels for one weight storage type, compiled on first use.</summary>
-    private sealed class GemmLaunchers<TW, SW>(Accelerator accelerator)
+    private sealed class GemmLaunchers<TW, SW>(Accelerator accelerator, int implicitGroupSize)
         where TW : unmanaged where SW : struct, IStorage<TW>
     {
         private Action<Index1D, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? rowBlocked;
@@ -270,8 +270,8 @@ public sealed partial class Ops
             switch (variant)
             {
                 case GemmVariant.RowBlocked:
-                    rowBlocked ??= accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<TW>,
-                        ArrayView<float>, GemmShape>(GemmKernels.RowBlocked<TW, SW>);
+                    rowBlocked ??= accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<TW>,
+                        ArrayView<float>, GemmShape>(GemmKernels.RowBlocked<TW, SW>, implicitGroupSize);
                     int b = GemmKernels.RowBlock;
                     rowBlocked(checked((s.M + b - 1) / b * ((s.N + b - 1) / b)), x, w, y, s);
                     break;

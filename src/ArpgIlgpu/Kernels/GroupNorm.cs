@@ -207,26 +207,26 @@ public sealed partial class Ops
         Require(statistics, shape.StatisticsLength, "GroupNorm statistics");
         if (shape.Length == 0)
             return;
-        groupNormChunks ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            GroupNormShape, ThreadRuns>(GroupNormKernels.ChunkStatistics);
-        groupNormCombine ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, GroupNormShape, float,
-            ThreadRuns>(GroupNormKernels.CombineChunks);
+        groupNormChunks ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            GroupNormShape, ThreadRuns>(GroupNormKernels.ChunkStatistics, ImplicitGroupSize);
+        groupNormCombine ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, GroupNormShape, float,
+            ThreadRuns>(GroupNormKernels.CombineChunks, ImplicitGroupSize);
         int groups = shape.Batch * shape.Groups, planes = shape.Batch * shape.Channels;
         ThreadRuns chunks = Runs((long)groups * shape.Chunks), combine = Runs(groups);
         groupNormChunks(chunks.Threads, x, statistics, shape, chunks);
         groupNormCombine(combine.Threads, statistics, shape, eps, combine);
         if (!perElement)
         {
-            groupNormApplyPlanes ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>,
+            groupNormApplyPlanes ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>,
                 ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GroupNormShape, int,
-                ThreadRuns>(GroupNormKernels.ApplyPlanes);
+                ThreadRuns>(GroupNormKernels.ApplyPlanes, ImplicitGroupSize);
             ThreadRuns apply = Runs(planes);
             groupNormApplyPlanes(apply.Threads, x, gamma, beta, y, statistics, shape, swish ? 1 : 0, apply);
         }
         else
         {
-            groupNormApply ??= Accelerator.LoadAutoGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>,
-                ArrayView<float>, ArrayView<float>, ArrayView<float>, GroupNormShape, int>(GroupNormKernels.Apply);
+            groupNormApply ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index2D, ArrayView<float>, ArrayView<float>,
+                ArrayView<float>, ArrayView<float>, ArrayView<float>, GroupNormShape, int>(GroupNormKernels.Apply, ImplicitGroupSize);
             groupNormApply(new Index2D(shape.Spatial, planes), x, gamma, beta, y, statistics, shape, swish ? 1 : 0);
         }
     }

@@ -133,7 +133,7 @@ public sealed partial class Ops
         RequireRows(logits, rows, vocab, "TopKFilter");
         if (rows == 0)
             return;
-        topKFilter ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, int>(LogitFilterKernels.TopK);
+        topKFilter ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, int, int>(LogitFilterKernels.TopK, ImplicitGroupSize);
         topKFilter(rows, logits, vocab, Math.Min(k, vocab));
     }
 
@@ -149,7 +149,7 @@ public sealed partial class Ops
         RequireRows(logits, rows, vocab, "TopPFilter");
         if (rows == 0)
             return;
-        topPFilter ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, float>(LogitFilterKernels.TopP);
+        topPFilter ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, int, float>(LogitFilterKernels.TopP, ImplicitGroupSize);
         topPFilter(rows, logits, vocab, topP);
     }
 }

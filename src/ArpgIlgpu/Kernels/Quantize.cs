@@ -107,8 +107,8 @@ public sealed partial class Ops
         Require(y, (long)rows * dim, "L2NormalizeRows y");
         if (rows == 0)
             return;
-        l2NormalizeRows ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int,
-            ThreadRuns>(QuantizeKernels.L2NormalizeRows);
+        l2NormalizeRows ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int,
+            ThreadRuns>(QuantizeKernels.L2NormalizeRows, ImplicitGroupSize);
         ThreadRuns runs = Runs(rows);
         l2NormalizeRows(runs.Threads, x, y, dim, runs);
     }
@@ -126,8 +126,8 @@ public sealed partial class Ops
         Require(latent, length, "CodebookLookup latent");
         if (length == 0)
             return;
-        codebookLookup ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>,
-            ArrayView<float>, int, int, int, ThreadRuns>(QuantizeKernels.Lookup);
+        codebookLookup ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<int>, ArrayView<float>,
+            ArrayView<float>, int, int, int, ThreadRuns>(QuantizeKernels.Lookup, ImplicitGroupSize);
         ThreadRuns runs = Runs(length);
         codebookLookup(runs.Threads, codes, codebook, latent, size, dim, spatial, runs);
     }
@@ -146,8 +146,8 @@ public sealed partial class Ops
         Require(codes, rows, "NearestCode codes");
         if (rows == 0)
             return;
-        nearestCode ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<int>, int, int, ThreadRuns>(QuantizeKernels.Nearest);
+        nearestCode ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            ArrayView<int>, int, int, ThreadRuns>(QuantizeKernels.Nearest, ImplicitGroupSize);
         ThreadRuns runs = Runs(rows);
         nearestCode(runs.Threads, z, codebook, codes, size, dim, runs);
     }

@@ -49,14 +49,14 @@ public sealed partial class Ops
             return;
         if (device.PrefersBarrierFreeKernels)
         {
-            upsampleNearest2xPlanes ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>,
-                ArrayView<float>, int, int, ThreadRuns>(ResampleKernels.UpsampleNearest2xPlanes);
+            upsampleNearest2xPlanes ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>,
+                ArrayView<float>, int, int, ThreadRuns>(ResampleKernels.UpsampleNearest2xPlanes, ImplicitGroupSize);
             ThreadRuns runs = Runs(planes);
             upsampleNearest2xPlanes(runs.Threads, x, y, height, width, runs);
             return;
         }
-        upsampleNearest2x ??= Accelerator.LoadAutoGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>,
-            int, int>(ResampleKernels.UpsampleNearest2x);
+        upsampleNearest2x ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index3D, ArrayView<float>, ArrayView<float>,
+            int, int>(ResampleKernels.UpsampleNearest2x, ImplicitGroupSize);
         upsampleNearest2x(new Index3D(2 * width, 2 * height, planes), x, y, height, width);
     }
 }

@@ -44,8 +44,8 @@ public sealed partial class Ops
         Require(weight, dim, "RmsNorm weight");
         if (rows == 0)
             return;
-        rmsNormRows ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, int, float>(RmsNormKernels.Rows);
+        rmsNormRows ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, int, float>(RmsNormKernels.Rows, ImplicitGroupSize);
         rmsNormRows(rows, x, weight, y, dim, eps);
     }
 }

@@ -111,8 +111,8 @@ public sealed partial class Ops
             return;
         if (period <= 0 || rows % period != 0)
             throw new ArgumentException($"Rope: {rows} rows are not a whole number of periods of {period}");
-        ropeRotate ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>,
-            ArrayView<float>, ArrayView<float>, int, int, int, ThreadRuns>(RopeKernels.Rotate);
+        ropeRotate ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>,
+            ArrayView<float>, ArrayView<float>, int, int, int, ThreadRuns>(RopeKernels.Rotate, ImplicitGroupSize);
         ThreadRuns runs = Runs((long)rows * heads * pairs);
         ropeRotate(runs.Threads, x, slots, cos, sin, heads, pairs, period, runs);
     }

@@ -158,8 +158,8 @@ public sealed partial class Ops
         Require(guided, half, "GuideLogits guided");
         if (half == 0)
             return;
-        guide ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, float>(
-            SamplingKernels.Guide);
+        guide ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, float>(
+            SamplingKernels.Guide, ImplicitGroupSize);
         int chunk = device.PrefersBarrierFreeKernels ? CpuGuideChunk : 1;
         guide((half + chunk - 1) / chunk, logits, guided, half, chunk, scale, temperature);
     }
@@ -174,8 +174,8 @@ public sealed partial class Ops
         Require(tokens, rows, "Argmax tokens");
         if (rows == 0)
             return;
-        argmax ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(
-            SamplingKernels.Argmax);
+        argmax ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(
+            SamplingKernels.Argmax, ImplicitGroupSize);
         argmax(rows, x, tokens, vocab);
     }
 
@@ -197,8 +197,8 @@ public sealed partial class Ops
         Require(tokens, rows, "SampleTokens tokens");
         if (rows == 0)
             return;
-        sample ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>,
-            ArrayView<int>, SamplingShape>(SamplingKernels.Sample);
+        sample ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>,
+            ArrayView<int>, SamplingShape>(SamplingKernels.Sample, ImplicitGroupSize);
         sample(rows, x, imageIndices, positions, tokens, new SamplingShape(queries, vocab, step, seed));
     }
 

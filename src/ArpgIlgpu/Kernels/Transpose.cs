@@ -40,8 +40,8 @@ public sealed partial class Ops
         Require(y, length, "Transpose y");
         if (length == 0)
             return;
-        transposeBatched ??= Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            int, int, ThreadRuns>(TransposeKernels.Batched);
+        transposeBatched ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+            int, int, ThreadRuns>(TransposeKernels.Batched, ImplicitGroupSize);
         ThreadRuns runs = Runs(length);
         transposeBatched(runs.Threads, x, y, rows, cols, runs);
     }
