@@ -38,6 +38,8 @@ internal static class AttentionKernels
     /// attention does): keep the running maximum m, the running sum l of e^(s_j - m) and the
     /// unnormalised output; when a larger score arrives, rescale both by e^(m_old - m_new).
     /// The output row doubles as the accumulator, so the kernel needs no scratch memory.
+    /// Threads of one (b, h) are neighbours (t varies fastest): they read the same keys and
+    /// values, which a CPU core then finds in its cache.
     /// </summary>
     [Kernel]
     public static void OnlineSoftmax<TK, SK>(
@@ -47,9 +49,9 @@ internal static class AttentionKernels
     {
         SK cache = default;
         int i = index;
-        int h = i % s.Heads;
-        int t = i / s.Heads % s.Queries;
-        int b = i / s.Heads / s.Queries;
+        int t = i % s.Queries;
+        int h = i / s.Queries % s.Heads;
+        int b = i / s.Queries / s.Heads;
         int d = s.HeadDim, width = s.Width;
         long qOff = ((long)(b * s.Queries + t)) * width + h * d;
         int visible = s.Mask == AttentionMask.Causal ? Math.Min(s.KvLength, t + s.CausalOffset + 1) : s.KvLength;
@@ -79,22 +81,18 @@ internal static class AttentionKernels
             output[qOff + c] *= inv;
     }
 
-    /// <summary>a[aOff .. aOff+n) . b[bOff .. bOff+n), four partial sums (unrolled by hand).</summary>
+    /// <summary>
+    /// a[aOff .. aOff+n) . b[bOff .. bOff+n). A plain loop, which PoCL vectorises as a reduction:
+    /// with four hand-unrolled partial sums, a batch-1 ARPG-L run spent 1.0 s in attention against
+    /// 0.68 s now.
+    /// </summary>
     private static float Dot<TB, SB>(ArrayView<float> a, long aOff, ArrayView<TB> b, long bOff, int n, SB storage)
         where TB : unmanaged where SB : struct, IStorage<TB>
     {
-        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-        int c = 0;
-        for (; c + 3 < n; c += 4)
-        {
-            s0 = Mad(a[aOff + c], storage.Load(b, bOff + c), s0);
-            s1 = Mad(a[aOff + c + 1], storage.Load(b, bOff + c + 1), s1);
-            s2 = Mad(a[aOff + c + 2], storage.Load(b, bOff + c + 2), s2);
-            s3 = Mad(a[aOff + c + 3], storage.Load(b, bOff + c + 3), s3);
-        }
-        for (; c < n; c++)
-            s0 = Mad(a[aOff + c], storage.Load(b, bOff + c), s0);
-        return (s0 + s1) + (s2 + s3);
+        float sum = 0f;
+        for (int c = 0; c < n; c++)
+            sum = Mad(a[aOff + c], storage.Load(b, bOff + c), sum);
+        return sum;
     }
 }
 
