@@ -29,12 +29,13 @@ public sealed partial class Ops
     /// group, 4096 work items: every launch of fewer than 8192 items ran on one of the two cores.
     /// Those are most of a decoding step's launches (a batch-1 GEMM is 300 to 4000 items, its
     /// attention about 100), so at groups of 16 ARPG-L batch 1 went from 13.2 to 6.7 s on PoCL.
-    /// ILGPU's CPU accelerator takes its whole simulated group (4 threads); GPUs take 256, or
-    /// less where the device allows less.
+    /// ILGPU's CPU accelerator takes groups of one, its own automatic choice: its threads of a
+    /// group wait for each other after every work item (groups of 4 made its convolutions 2x
+    /// slower). GPUs take 256, or less where the device allows less.
     /// </summary>
     private int ImplicitGroupSize =>
         device.IsOpenClOnCpu ? PoclGroupSize
-        : device.IsHostCpu ? Accelerator.MaxNumThreadsPerGroup
+        : device.IsHostCpu ? 1
         : Math.Min(GpuGroupSize, Accelerator.MaxNumThreadsPerGroup);
 
     /// <summary>Throws when a view is shorter than the shape a kernel will address.</summary>
