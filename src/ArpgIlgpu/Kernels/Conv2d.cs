@@ -431,33 +431,40 @@ public sealed partial class Ops
     internal void Conv2dSame3x3Rows(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
         ArrayView<float> y, Conv2dShape s, bool accumulate = false)
     {
-        if (!CheckConv2d(x, weight, bias, y, s))
-            return;
         if (!Conv2dKernels.RowsTake(s))
             throw new ArgumentException(
                 $"Conv2dSame3x3Rows: {s} is not a 3x3 same convolution with channels a multiple of " +
                 $"{Conv2dKernels.RowChannels} and a width of 2 to {Conv2dKernels.MaxRowWidth}");
-        conv2dSame3x3Rows ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, Conv2dShape, int>(Conv2dKernels.Same3x3Rows);
-        int rows = checked(s.Batch * (s.OutChannels / Conv2dKernels.RowChannels) * s.OutHeight);
-        conv2dSame3x3Rows(new KernelConfig(rows, 1), x, weight, bias, y, s, accumulate ? 1 : 0);
+        LaunchInGroupsOfOne(ref conv2dSame3x3Rows, Conv2dKernels.Same3x3Rows, s.OutHeight, x, weight, bias, y, s, accumulate);
     }
 
     /// <summary>The 1x1 convolution sweeping whole planes, 8 channels per work item (OpenCL on CPUs).</summary>
     internal void Conv2dPointwiseRows(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
         ArrayView<float> y, Conv2dShape s, bool accumulate = false)
     {
-        if (!CheckConv2d(x, weight, bias, y, s))
-            return;
         if (!Conv2dKernels.PointwiseTakes(s))
             throw new ArgumentException(
                 $"Conv2dPointwiseRows: {s} is not a 1x1 convolution with output channels a multiple of {Conv2dKernels.RowChannels}");
-        conv2dPointwiseRows ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, Conv2dShape, int>(Conv2dKernels.PointwiseRows);
         long plane = (long)s.OutHeight * s.OutWidth;
         int spans = checked((int)((plane + Conv2dKernels.MaxRowWidth - 1) / Conv2dKernels.MaxRowWidth));
-        int items = checked(s.Batch * (s.OutChannels / Conv2dKernels.RowChannels) * spans);
-        conv2dPointwiseRows(new KernelConfig(items, 1), x, weight, bias, y, s, accumulate ? 1 : 0);
+        LaunchInGroupsOfOne(ref conv2dPointwiseRows, Conv2dKernels.PointwiseRows, spans, x, weight, bias, y, s, accumulate);
+    }
+
+    /// <summary>
+    /// Launches a sweeping kernel (<see cref="Conv2dKernels.Same3x3Rows"/>, <see cref="Conv2dKernels.PointwiseRows"/>)
+    /// with one work item per (image, 8 output channels, sweep), each in a group of its own.
+    /// </summary>
+    private void LaunchInGroupsOfOne(
+        ref Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape, int>? launcher,
+        Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape, int> kernel,
+        int sweepsPerChannelBlock, ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
+        ArrayView<float> y, Conv2dShape s, bool accumulate)
+    {
+        if (!CheckConv2d(x, weight, bias, y, s))
+            return;
+        launcher ??= Accelerator.LoadStreamKernel(kernel);
+        int items = checked(s.Batch * (s.OutChannels / Conv2dKernels.RowChannels) * sweepsPerChannelBlock);
+        launcher(new KernelConfig(items, 1), x, weight, bias, y, s, accumulate ? 1 : 0);
     }
 
     /// <summary>The 3x3 stride-1 "same" convolution, 8 channels x 8 columns per work item.</summary>
