@@ -33,8 +33,11 @@ public readonly record struct Conv2dShape(
         new(batch, channels, height, width, channels, (height + 1 - 3) / 2 + 1, (width + 1 - 3) / 2 + 1,
             Kernel: 3, Stride: 2, Pad: 0);
 
-    /// <summary>A 3x3, stride 1, pad 1 convolution whose output has the input's size (<see cref="Same"/> with kernel 3).</summary>
-    public bool IsSame3x3 => this is { Kernel: 3, Stride: 1, Pad: 1 } && OutHeight == InHeight && OutWidth == InWidth;
+    /// <summary>A shape <see cref="Same"/> makes: stride 1, k/2 zeros around, the output the input's size.</summary>
+    public bool IsSame => Stride == 1 && Pad == Kernel / 2 && OutHeight == InHeight && OutWidth == InWidth;
+
+    /// <summary><see cref="IsSame"/> with a 3x3 kernel (pad 1).</summary>
+    public bool IsSame3x3 => Kernel == 3 && IsSame;
 
     /// <summary>Elements of x.</summary>
     public long InputLength => (long)Batch * InChannels * InHeight * InWidth;
@@ -314,8 +317,7 @@ internal static class Conv2dKernels
 
     /// <summary>Whether <see cref="PointwiseRows"/> takes a shape: 1x1, stride 1, no padding, channels a multiple of 8.</summary>
     public static bool PointwiseTakes(Conv2dShape s) =>
-        s is { Kernel: 1, Stride: 1, Pad: 0 } && s.OutHeight == s.InHeight && s.OutWidth == s.InWidth
-        && s.OutChannels % RowChannels == 0;
+        s is { Kernel: 1, IsSame: true } && s.OutChannels % RowChannels == 0;
 
     /// <summary>
     /// The 1x1 convolution for OpenCL on CPUs (PoCL). A 1x1 convolution has no neighbours, so
