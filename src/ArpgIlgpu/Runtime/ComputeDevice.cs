@@ -162,7 +162,7 @@ public sealed class ComputeDevice : IDisposable
         context.Dispose();
     }
 
-    private static Context CreateContext() => Context.Create(builder => builder
+    private static Context CreateContext() => Context.Create(builder => WithCompilerSettings(builder
         .Cuda()
         .OpenCL(device =>
         {
@@ -172,13 +172,19 @@ public sealed class ComputeDevice : IDisposable
         // One simulated multiprocessor per core, 4 threads each: measured fastest for our
         // barrier-free kernels on the 2-core CI machines (the default is 1 x 16 threads).
         .CPU(new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 1,
-            numMultiprocessors: Math.Max(1, Environment.ProcessorCount)))
+            numMultiprocessors: Math.Max(1, Environment.ProcessorCount)))));
+
+    /// <summary>
+    /// The compiler settings of every context we create; the kernel-compilation tests use them
+    /// too, so that what they compile is what the devices run.
+    /// </summary>
+    internal static Context.Builder WithCompilerSettings(Context.Builder builder) => builder
         // O2 infers concrete address spaces, which PoCL needs (see PoclCompatibility).
         .Optimize(OptimizationLevel.O2)
         // PTX has no exp/log instructions of full precision: ILGPU.Algorithms supplies them.
         .EnableAlgorithms()
         // a * b + c as one fused multiply-add on OpenCL (see MultiplyAdd).
-        .EnableMultiplyAdd());
+        .EnableMultiplyAdd();
 
     private static (Device, DeviceKind) Select(Context context, DeviceSpec spec)
     {

@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using ArpgIlgpu.Kernels;
 using ArpgIlgpu.Runtime;
 using ILGPU;
-using ILGPU.Algorithms;
 using ILGPU.Backends;
 using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.OpenCL;
@@ -71,8 +70,7 @@ public class KernelCompilationTests
     }
 
     /// <summary>A context with no devices, built with ComputeDevice's compiler settings.</summary>
-    private static Context DeviceFreeContext() =>
-        Context.Create(b => b.Optimize(OptimizationLevel.O2).EnableAlgorithms().EnableMultiplyAdd());
+    private static Context DeviceFreeContext() => Context.Create(b => ComputeDevice.WithCompilerSettings(b));
 
     /// <summary>
     /// An OpenCL 2.0 AMD GPU: float64 and the generic address space, no fp16, no subgroups.
