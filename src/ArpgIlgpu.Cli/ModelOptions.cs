@@ -62,12 +62,24 @@ internal sealed class ModelOptions
 
     public Option<string> Device { get; } = new("--device")
     {
-        Description = "auto, cpu, cuda[:i] or opencl[:i] (auto: CUDA, else an OpenCL GPU, else OpenCL on the CPU, else the CPU accelerator); " +
+        Description = "auto, cpu, cpu:nvidia|cpu:amd|cpu:intel (GPU simulators: slow, for checking GPU kernels), cuda[:i] or opencl[:i] " +
+                      "(auto: CUDA, else an OpenCL GPU, else OpenCL on the CPU, else the CPU accelerator); " +
                       "generate and sample also take a list (cuda:0,cuda:1) or all (every GPU) and split each batch across them",
         DefaultValueFactory = _ => "auto",
     };
 
-    public ModelOptions() => OptionChoices.Restrict(Precision, "fp32", "fp16");
+    public Option<string> Kernels { get; } = new("--kernels")
+    {
+        Description = "the kernel profile: auto (by the device), cpu, host-opencl or gpu; any can be forced on any device, " +
+                      "e.g. the GPU kernels on PoCL or on a GPU simulator (--device cpu:nvidia|cpu:amd|cpu:intel)",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    public ModelOptions()
+    {
+        OptionChoices.Restrict(Precision, "fp32", "fp16");
+        OptionChoices.Restrict(Kernels, KernelProfileNames.All);
+    }
 
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command, bool transformer, bool tokenizer)
@@ -83,6 +95,7 @@ internal sealed class ModelOptions
             command.Options.Add(VqCheckpoint);
         command.Options.Add(Download);
         command.Options.Add(Device);
+        command.Options.Add(Kernels);
     }
 
     /// <summary>Opens the device named by --device, saying on stderr which one it is.</summary>
@@ -91,7 +104,7 @@ internal sealed class ModelOptions
         string text = parsed.GetValue(Device)!;
         if (text.Contains(',') || text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
             throw new InvalidInputException($"--device '{text}': this command runs on one device (lists and all: generate, sample)");
-        return Open(DeviceSpec.Parse(text));
+        return Open(DeviceSpec.Parse(text), KernelProfileNames.Parse(parsed.GetValue(Kernels)!));
     }
 
     /// <summary>
@@ -109,11 +122,12 @@ internal sealed class ModelOptions
             Console.Error.WriteLine("note: --device all: no GPU found, using the device auto picks");
             specs = [DeviceSpec.Auto];
         }
+        KernelProfile kernels = KernelProfileNames.Parse(parsed.GetValue(Kernels)!);
         var devices = new List<ComputeDevice>();
         try
         {
             foreach (DeviceSpec spec in specs)
-                devices.Add(Open(spec));
+                devices.Add(Open(spec, kernels));
             return devices;
         }
         catch
@@ -123,9 +137,9 @@ internal sealed class ModelOptions
         }
     }
 
-    private static ComputeDevice Open(DeviceSpec spec)
+    private static ComputeDevice Open(DeviceSpec spec, KernelProfile kernels)
     {
-        ComputeDevice device = ComputeDevice.Open(spec);
+        ComputeDevice device = ComputeDevice.Open(spec, kernels);
         Console.Error.WriteLine($"device: {device.Description}");
         return device;
     }

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace ArpgIlgpu.Cli;
 
 /// <summary>
-/// The decoding options shared by generate, sample and the editing commands (DESIGN.md's command
+/// The decoding options shared by generate, sample and the editing commands (docs/ARCHITECTURE.md's command
 /// line contract), turned into a validated <see cref="GenerationOptions"/>.
 /// </summary>
 internal sealed class SamplingOptions

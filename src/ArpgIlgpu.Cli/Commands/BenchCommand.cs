@@ -32,8 +32,9 @@ internal static class BenchCommand
             command.Options.Add(o);
         // --device and --json also apply to `bench kernels`
         models.Device.Recursive = true;
+        models.Kernels.Recursive = true;
         json.Recursive = true;
-        command.Subcommands.Add(KernelBenchCommand.Create(models.Device, json));
+        command.Subcommands.Add(KernelBenchCommand.Create(models, json));
         command.SetAction(async (parsed, cancel) =>
         {
             int images = parsed.GetValue(batch), stepCount = parsed.GetValue(steps);

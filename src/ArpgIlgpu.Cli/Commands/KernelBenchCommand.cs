@@ -8,13 +8,12 @@ namespace ArpgIlgpu.Cli;
 /// <summary>`arpg bench kernels`: each op at ARPG-L and VQ-16 shapes against the device's measured peaks.</summary>
 internal static class KernelBenchCommand
 {
-    public static Command Create(Option<string> device, Option<bool> json)
+    public static Command Create(ModelOptions models, Option<bool> json)
     {
         var command = new Command("kernels", "Benchmark each kernel: time, GFLOP/s, GB/s and fractions of the device's peaks");
         command.SetAction(parsed =>
         {
-            using ComputeDevice d = ComputeDevice.Open(DeviceSpec.Parse(parsed.GetValue(device)!));
-            Console.Error.WriteLine($"device: {d.Description}");
+            using ComputeDevice d = models.OpenDevice(parsed);
             DevicePeaks peaks = DevicePeaks.Measure(d);
             IReadOnlyList<KernelTiming> timings = KernelBenchmark.Run(d, peaks, p => Console.Error.WriteLine($"  {p}"));
             if (parsed.GetValue(json))

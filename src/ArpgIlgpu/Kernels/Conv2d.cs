@@ -419,9 +419,10 @@ public sealed partial class Ops
     public void Conv2d(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
         Conv2dShape shape, bool accumulate = false)
     {
-        if (device.IsOpenClOnCpu && Conv2dKernels.RowsTake(shape) && shape.OutWidth >= RowsFromWidth)
+        bool sweeps = Profile.Conv2d == Conv2dVariant.RowSweeps;
+        if (sweeps && Conv2dKernels.RowsTake(shape) && shape.OutWidth >= RowsFromWidth)
             Conv2dSame3x3Rows(x, weight, bias, y, shape, accumulate);
-        else if (device.IsOpenClOnCpu && Conv2dKernels.PointwiseTakes(shape))
+        else if (sweeps && Conv2dKernels.PointwiseTakes(shape))
             Conv2dPointwiseRows(x, weight, bias, y, shape, accumulate);
         else if (shape.IsSame3x3)
             Conv2dSame3x3(x, weight, bias, y, shape, accumulate);

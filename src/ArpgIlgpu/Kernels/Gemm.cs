@@ -225,33 +225,33 @@ public sealed partial class Ops
     /// <summary>The row-blocked (barrier-free) GEMM; also the reference for the others.</summary>
     internal void GemmRowBlocked(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
         bool accumulate = false) =>
-        Gemm32.Run(GemmVariant.RowBlocked, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+        Gemm32.Run(GemmKernel.RowBlocked, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>The grouped GEMV-shaped GEMM (groups of 16 work items: GPUs and PoCL; K a multiple of 16).</summary>
     internal void GemmGrouped(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
         bool accumulate = false) =>
-        Gemm32.Run(GemmVariant.Grouped, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+        Gemm32.Run(GemmKernel.Grouped, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>The tiled shared-memory GEMM (needs groups of 16 x 16 threads: GPUs and PoCL).</summary>
     internal void GemmTiled(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
         bool accumulate = false) =>
-        Gemm32.Run(GemmVariant.Tiled, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+        Gemm32.Run(GemmKernel.Tiled, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>
-    /// The kernel for a shape on this device: on host CPUs (ILGPU's CPU accelerator and PoCL) the
-    /// register-blocked one, whose inner loop PoCL vectorises once it may reassociate sums
+    /// The kernel for a shape under this device's profile: the row-blocked profile (ILGPU's CPU
+    /// accelerator and PoCL) takes the register-blocked one, whose inner loop PoCL vectorises once it may reassociate sums
     /// (<see cref="PoclCompatibility.AllowReassociation"/>; measured on PoCL at 2 x 2816 x 1024:
     /// 22 GFLOP/s against 4.8 for the grouped kernel and 0.24 for the tiled one; at
     /// 128 x 1024 x 1024: 112 against 17 and 8). On GPUs the tiled kernel for
     /// large M and the grouped GEMV-shaped one for decoding-sized M.
     /// </summary>
-    private GemmVariant Choose(int m, int k) =>
-        device.IsHostCpu ? GemmVariant.RowBlocked
-        : m >= TiledFromRows ? GemmVariant.Tiled
-        : k % GemmKernels.GroupWidth != 0 ? GemmVariant.RowBlocked
-        : GemmVariant.Grouped;
+    private GemmKernel Choose(int m, int k) =>
+        Profile.Gemm == GemmVariant.RowBlocked ? GemmKernel.RowBlocked
+        : m >= TiledFromRows ? GemmKernel.Tiled
+        : k % GemmKernels.GroupWidth != 0 ? GemmKernel.RowBlocked
+        : GemmKernel.Grouped;
 
-    private enum GemmVariant { RowBlocked, Grouped, Tiled }
+    private enum GemmKernel { RowBlocked, Grouped, Tiled }
 
     /// <summary>The three GEMM kernels for one weight storage type, compiled on first use.</summary>
     private sealed class GemmLaunchers<TW, SW>(Accelerator accelerator, int implicitGroupSize)
@@ -260,7 +260,7 @@ public sealed partial class Ops
         private Action<Index1D, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? rowBlocked;
         private Action<KernelConfig, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? grouped, tiled;
 
-        public void Run(GemmVariant variant, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+        public void Run(GemmKernel variant, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
         {
             Require(x, (long)s.M * s.K, "Gemm x");
             Require(w, (long)s.N * s.K, "Gemm w");
@@ -269,13 +269,13 @@ public sealed partial class Ops
                 return;
             switch (variant)
             {
-                case GemmVariant.RowBlocked:
+                case GemmKernel.RowBlocked:
                     rowBlocked ??= accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<TW>,
                         ArrayView<float>, GemmShape>(GemmKernels.RowBlocked<TW, SW>, implicitGroupSize);
                     int b = GemmKernels.RowBlock;
                     rowBlocked(checked((s.M + b - 1) / b * ((s.N + b - 1) / b)), x, w, y, s);
                     break;
-                case GemmVariant.Grouped:
+                case GemmKernel.Grouped:
                     if (s.K % GemmKernels.GroupWidth != 0)
                         throw new ArgumentException($"grouped GEMM: K = {s.K} is not a multiple of {GemmKernels.GroupWidth}");
                     grouped ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>(

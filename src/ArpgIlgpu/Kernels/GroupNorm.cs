@@ -189,7 +189,7 @@ public sealed partial class Ops
     /// </summary>
     public void GroupNorm(ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> y,
         ArrayView<float> statistics, GroupNormShape shape, float eps, bool swish) =>
-        GroupNorm(x, gamma, beta, y, statistics, shape, eps, swish, perElement: !device.IsHostCpu);
+        GroupNorm(x, gamma, beta, y, statistics, shape, eps, swish, perElement: Profile.GroupNorm == GroupNormVariant.PerElement);
 
     /// <summary>
     /// <see cref="GroupNorm(ArrayView{float}, ArrayView{float}, ArrayView{float}, ArrayView{float}, ArrayView{float}, GroupNormShape, float, bool)"/>

@@ -47,7 +47,7 @@ public sealed partial class Ops
         Require(y, length, "UpsampleNearest2x y");
         if (length == 0)
             return;
-        if (device.PrefersBarrierFreeKernels)
+        if (Profile.Resample == ResampleVariant.Planes)
         {
             upsampleNearest2xPlanes ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>,
                 ArrayView<float>, int, int, ThreadRuns>(ResampleKernels.UpsampleNearest2xPlanes, ImplicitGroupSize);

@@ -160,7 +160,7 @@ public sealed partial class Ops
             return;
         guide ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, float>(
             SamplingKernels.Guide, ImplicitGroupSize);
-        int chunk = device.PrefersBarrierFreeKernels ? CpuGuideChunk : 1;
+        int chunk = Profile.Runs == ElementRuns.LongRuns ? CpuGuideChunk : 1;
         guide((half + chunk - 1) / chunk, logits, guided, half, chunk, scale, temperature);
     }
 

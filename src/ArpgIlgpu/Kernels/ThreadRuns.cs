@@ -1,9 +1,11 @@
+using ArpgIlgpu.Runtime;
+
 namespace ArpgIlgpu.Kernels;
 
 /// <summary>
 /// How a kernel's work items are split over threads: thread t handles the consecutive items
 /// [t * PerThread, min((t + 1) * PerThread, Total)). On GPUs PerThread is 1 (neighbouring threads
-/// touch neighbouring addresses); on PoCL it is 64 (see ComputeDevice.IsHostCpu). On ILGPU's
+/// touch neighbouring addresses); on PoCL it is 64 (see DeviceProfile.Runs). On ILGPU's
 /// CPU accelerator every simulated thread index ends with a barrier of its group of OS threads;
 /// measured on the 2-core CI machines under load, a one-element-per-thread copy of 1M floats took
 /// 5 s, and the same kernel with runs of 4096 elements 10 ms. So there each thread takes a long run.
@@ -37,9 +39,9 @@ public sealed partial class Ops
     private ThreadRuns Runs(long total)
     {
         int items = checked((int)total);
-        if (!device.IsHostCpu || items == 0)
+        if (Profile.Runs == ElementRuns.OnePerThread || items == 0)
             return new ThreadRuns(items, 1);
-        if (!device.PrefersBarrierFreeKernels)
+        if (Profile.Runs == ElementRuns.VectorRuns)
             return new ThreadRuns(items, OpenClCpuRun);
         long threads = (long)Accelerator.MaxNumThreads * RunsPerCpuThread;
         return new ThreadRuns(items, (int)Math.Max(1, (items + threads - 1) / threads));

@@ -17,14 +17,26 @@ public sealed class ComputeDevice : IDisposable
     private readonly Context context;
     private Ops? ops;
 
-    private ComputeDevice(Context context, Accelerator accelerator, DeviceKind kind, bool hostCpu)
+    private ComputeDevice(Context context, Accelerator accelerator, DeviceKind kind, bool hostCpu,
+        GpuSimulator simulator, DeviceProfile profile)
     {
         this.context = context;
         Accelerator = accelerator;
         Kind = kind;
         IsHostCpu = hostCpu;
+        Simulator = simulator;
+        Profile = profile;
         Memory = MemoryBudget.ForDevice(accelerator.MemorySize, usesHostMemory: hostCpu);
     }
+
+    /// <summary>
+    /// Which variant of each op this device runs (the profile table, <see cref="DeviceProfile"/>),
+    /// decided when it opened.
+    /// </summary>
+    public DeviceProfile Profile { get; }
+
+    /// <summary>For ILGPU's CPU accelerator: the GPU it simulates, or none.</summary>
+    public GpuSimulator Simulator { get; }
 
     /// <summary>
     /// True when kernels run on this machine's CPU cores: the CPU accelerator, or an OpenCL CPU
@@ -34,13 +46,6 @@ public sealed class ComputeDevice : IDisposable
     /// </summary>
     public bool IsHostCpu { get; }
 
-    /// <summary>
-    /// True for OpenCL on this machine's CPU (PoCL): its compiler vectorises a loop that reads and
-    /// writes consecutive floats, so kernels that sweep rows (<see cref="Kernels.Ops.Conv2d"/>)
-    /// beat register-blocked ones there.
-    /// </summary>
-    public bool IsOpenClOnCpu => IsHostCpu && Kind == DeviceKind.OpenCL;
-
     /// <summary>The ILGPU accelerator.</summary>
     public Accelerator Accelerator { get; }
 
@@ -49,14 +54,6 @@ public sealed class ComputeDevice : IDisposable
 
     /// <summary>The device's name, as the driver reports it.</summary>
     public string Name => Accelerator.Name;
-
-    /// <summary>
-    /// True on ILGPU's CPU accelerator. It simulates every GPU thread with an OS thread and
-    /// implements group barriers with <see cref="System.Threading.Barrier"/>, which makes tiled
-    /// shared-memory kernels tens of times slower than plain ones (DESIGN.md), so on it every op
-    /// runs its barrier-free form.
-    /// </summary>
-    public bool PrefersBarrierFreeKernels => Kind == DeviceKind.Cpu;
 
     /// <summary>Bytes of device memory now allocated through <see cref="DeviceMemory"/> (every <see cref="Tensor{T}"/>).</summary>
     public long AllocatedBytes => Memory.Used;
@@ -79,17 +76,24 @@ public sealed class ComputeDevice : IDisposable
     public Ops Ops => ops ??= new Ops(this);
 
     /// <summary>A one-line description: kind, name and memory.</summary>
-    public string Description => Kind == DeviceKind.Cpu
-        ? $"cpu '{Name}' (ILGPU's CPU accelerator: host memory, slow; see `arpg devices` for faster ones)"
-        : $"{KindName(Kind)} '{Name}' ({FormatBytes(Accelerator.MemorySize)})";
+    public string Description => (Kind, Simulator) switch
+    {
+        (DeviceKind.Cpu, GpuSimulator.None) =>
+            $"cpu '{Name}' (ILGPU's CPU accelerator: host memory, slow; see `arpg devices` for faster ones)",
+        (DeviceKind.Cpu, _) =>
+            $"cpu:{GpuSimulators.Name(Simulator)} (ILGPU's CPU accelerator simulating a GPU: warps of {Accelerator.WarpSize}, very slow)",
+        _ => $"{KindName(Kind)} '{Name}' ({FormatBytes(Accelerator.MemorySize)})",
+    } + $", {Profile.Name.Name()} kernels";
 
     /// <summary>
     /// Opens the device a <see cref="DeviceSpec"/> names. <c>auto</c> picks CUDA, else an OpenCL
     /// GPU, else OpenCL on the CPU (PoCL: the fastest CPU path), else ILGPU's CPU accelerator.
+    /// <paramref name="kernels"/> chooses the kernel profile (<see cref="KernelProfile.Auto"/>: by
+    /// the device; see <see cref="DeviceProfile"/>).
     /// </summary>
-    public static ComputeDevice Open(DeviceSpec spec)
+    public static ComputeDevice Open(DeviceSpec spec, KernelProfile kernels = KernelProfile.Auto)
     {
-        Context context = CreateContext();
+        Context context = CreateContext(spec.Simulator);
         try
         {
             (Device device, DeviceKind kind) = Select(context, spec);
@@ -100,7 +104,13 @@ public sealed class ComputeDevice : IDisposable
             }
             bool hostCpu = kind == DeviceKind.Cpu
                            || device is CLDevice { DeviceType: CLDeviceType.CL_DEVICE_TYPE_CPU };
-            return new ComputeDevice(context, device.CreateAccelerator(context), kind, hostCpu);
+            DeviceProfile profile = DeviceProfile.For(kernels, kind, hostCpu, spec.Simulator);
+            if (profile.Name == KernelProfile.Gpu && device.MaxNumThreadsPerGroup < DeviceProfile.Gpu.ImplicitGroupSize)
+                throw new InvalidInputException(
+                    $"device {spec}: the gpu kernel profile needs groups of {DeviceProfile.Gpu.ImplicitGroupSize} threads " +
+                    $"and this device allows {device.MaxNumThreadsPerGroup}; on a CPU, open a GPU simulator " +
+                    "(cpu:nvidia, cpu:amd or cpu:intel) or OpenCL (PoCL)");
+            return new ComputeDevice(context, device.CreateAccelerator(context), kind, hostCpu, spec.Simulator, profile);
         }
         catch
         {
@@ -162,17 +172,24 @@ public sealed class ComputeDevice : IDisposable
         context.Dispose();
     }
 
-    private static Context CreateContext() => Context.Create(builder => WithCompilerSettings(builder
-        .Cuda()
-        .OpenCL(device =>
-        {
-            PoclCompatibility.MarkGenericAddressSpaceCapable(device);
-            return device.Capabilities.GenericAddressSpace;
-        })
-        // One simulated multiprocessor per core, 4 threads each: measured fastest for our
-        // barrier-free kernels on the 2-core CI machines (the default is 1 x 16 threads).
-        .CPU(new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 1,
-            numMultiprocessors: Math.Max(1, Environment.ProcessorCount)))));
+    /// <summary>
+    /// A context with every CUDA and OpenCL device and one CPU device: the plain CPU accelerator,
+    /// or the GPU simulator <paramref name="simulator"/> names.
+    /// </summary>
+    private static Context CreateContext(GpuSimulator simulator = GpuSimulator.None) => Context.Create(builder =>
+        WithCompilerSettings(builder
+            .Cuda()
+            .OpenCL(device =>
+            {
+                PoclCompatibility.MarkGenericAddressSpaceCapable(device);
+                return device.Capabilities.GenericAddressSpace;
+            })
+            // One simulated multiprocessor per core, 4 threads each: measured fastest for our
+            // barrier-free kernels on the 2-core CI machines (the default is 1 x 16 threads).
+            .CPU(simulator == GpuSimulator.None
+                ? new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 1,
+                    numMultiprocessors: Math.Max(1, Environment.ProcessorCount))
+                : GpuSimulators.Device(simulator))));
 
     /// <summary>
     /// The compiler settings of every context we create; the kernel-compilation tests use them

@@ -14,12 +14,14 @@ public enum DeviceKind
 }
 
 /// <summary>
-/// A parsed <c>--device</c> value: <c>auto</c>, <c>cpu</c>, <c>cuda[:i]</c> or <c>opencl[:i]</c>
+/// A parsed <c>--device</c> value: <c>auto</c>, <c>cpu</c>, <c>cpu:nvidia|amd|intel</c> (ILGPU's GPU
+/// simulators, see <see cref="GpuSimulator"/>), <c>cuda[:i]</c> or <c>opencl[:i]</c>
 /// (<see cref="ParseList"/> reads a comma-separated list of them).
 /// </summary>
 /// <param name="Kind">The accelerator kind.</param>
 /// <param name="Index">The index among devices of that kind (0 when not given).</param>
-public readonly record struct DeviceSpec(DeviceKind Kind, int Index)
+/// <param name="Simulator">For <see cref="DeviceKind.Cpu"/>: the GPU it simulates, or none.</param>
+public readonly record struct DeviceSpec(DeviceKind Kind, int Index, GpuSimulator Simulator = GpuSimulator.None)
 {
     /// <summary>The default: pick the fastest device present.</summary>
     public static DeviceSpec Auto => new(DeviceKind.Auto, 0);
@@ -30,6 +32,8 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Index)
         string s = text.Trim().ToLowerInvariant();
         int colon = s.IndexOf(':');
         string kind = colon < 0 ? s : s[..colon];
+        if (kind == "cpu" && colon >= 0)
+            return new DeviceSpec(DeviceKind.Cpu, 0, ParseSimulator(text, s[(colon + 1)..]));
         int index = 0;
         if (colon >= 0 && (!int.TryParse(s[(colon + 1)..], out index) || index < 0))
             throw new InvalidInputException($"--device '{text}': the index after ':' must be a non-negative integer");
@@ -40,12 +44,21 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Index)
             "cuda" => DeviceKind.Cuda,
             "opencl" => DeviceKind.OpenCL,
             _ => throw new InvalidInputException(
-                $"--device '{text}': expected auto, cpu, cuda[:i] or opencl[:i]"),
+                $"--device '{text}': expected auto, cpu, cpu:nvidia, cpu:amd, cpu:intel, cuda[:i] or opencl[:i]"),
         };
-        if (colon >= 0 && k is DeviceKind.Auto or DeviceKind.Cpu)
+        if (colon >= 0 && k == DeviceKind.Auto)
             throw new InvalidInputException($"--device '{text}': only cuda and opencl take an index");
         return new DeviceSpec(k, index);
     }
+
+    private static GpuSimulator ParseSimulator(string text, string name) => name switch
+    {
+        "nvidia" => GpuSimulator.Nvidia,
+        "amd" => GpuSimulator.Amd,
+        "intel" => GpuSimulator.Intel,
+        _ => throw new InvalidInputException(
+            $"--device '{text}': after cpu: name a GPU simulator (nvidia, amd or intel)"),
+    };
 
     /// <summary>
     /// Parses a comma-separated <c>--device</c> list, e.g. <c>cuda:0,cuda:1</c> or <c>cpu,opencl:0</c>:
@@ -66,7 +79,7 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Index)
     public override string ToString() => Kind switch
     {
         DeviceKind.Auto => "auto",
-        DeviceKind.Cpu => "cpu",
+        DeviceKind.Cpu => Simulator == GpuSimulator.None ? "cpu" : $"cpu:{GpuSimulators.Name(Simulator)}",
         DeviceKind.Cuda => $"cuda:{Index}",
         _ => $"opencl:{Index}",
     };

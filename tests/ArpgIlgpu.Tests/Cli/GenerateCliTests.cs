@@ -25,11 +25,11 @@ public class GenerateCliTests
             "--steps", f.Steps.ToString(), "--cfg", gen.GetProperty("cfg").GetRawText(),
             "--cfg-schedule", gen.GetProperty("cfg_schedule").GetString()!,
             "--schedule", gen.GetProperty("sample_schedule").GetString()!,
-            "--temperature", "0", "--order", order, "--device", device,
+            "--temperature", "0", "--order", order, .. TestDevices.CliArguments(device),
         ];
     }
 
-    [Theory, Cpu, OpenCl]
+    [Theory, Cpu, OpenCl, OpenClGpu, NvidiaSimulator]
     public void SavesTheOfficialTokens(string backend)
     {
         _ = TestDevices.Get(backend);
@@ -49,7 +49,10 @@ public class GenerateCliTests
 
     public static IEnumerable<object[]> FixtureNames() => Fixtures.Names.Select(n => new object[] { n });
 
-    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames))]
+    /// <summary>The fixture with the smaller VQ, for the (slow) GPU simulator.</summary>
+    public static IEnumerable<object[]> SmallVq() => [["tiny-fp16"]];
+
+    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames)), NvidiaSimulatorCases(nameof(SmallVq))]
     public void WritesTheOfficialPixels(string backend, string fixture)
     {
         _ = TestDevices.Get(backend);

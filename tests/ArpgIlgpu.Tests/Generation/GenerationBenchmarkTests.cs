@@ -7,7 +7,7 @@ namespace ArpgIlgpu.Tests.Generation;
 
 /// <summary>
 /// What `arpg bench` reports: the memory split of a generation (also without running it) and a
-/// time and a cost for every phase. The times themselves are never asserted (DESIGN.md).
+/// time and a cost for every phase. The times themselves are never asserted (docs/ARCHITECTURE.md).
 /// </summary>
 public class GenerationBenchmarkTests
 {

@@ -1,7 +1,7 @@
 namespace ArpgIlgpu.Tests;
 
 /// <summary>
-/// Paths of the reference fixtures in ../shared/fixtures (relative to the repository root),
+/// Paths of the reference fixtures in tests/fixtures (relative to the repository root),
 /// produced by the official PyTorch code; their README defines format and tolerances.
 /// </summary>
 public static class Fixtures
@@ -13,14 +13,14 @@ public static class Fixtures
     public static string RepoRoot { get; } = FindRepoRoot();
 
     /// <summary>The fixtures folder.</summary>
-    public static string Directory => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "fixtures"));
+    public static string Directory => Path.Combine(RepoRoot, "tests", "fixtures");
 
     /// <summary>A file of fixture <paramref name="name"/>, e.g. Path("tiny", "arpg.pt").</summary>
     public static string PathOf(string name, string suffix)
     {
         string path = Path.Combine(Directory, $"{name}.{suffix}");
         if (!File.Exists(path))
-            throw new FileNotFoundException($"fixture file missing: {path} (tests read ../shared/fixtures)", path);
+            throw new FileNotFoundException($"fixture file missing: {path} (the reference fixtures live in tests/fixtures)", path);
         return path;
     }
 

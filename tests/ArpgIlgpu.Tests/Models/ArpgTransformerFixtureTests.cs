@@ -20,7 +20,7 @@ public class ArpgTransformerFixtureTests
 
     public static IEnumerable<object[]> FixtureNames() => Fixtures.Names.Select(n => new object[] { n });
 
-    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames))]
+    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames)), SimulatorCases(nameof(FixtureNames))]
     public void EveryStepMatchesTheOfficialLogitsAndLayerOutputs(string backend, string fixture)
     {
         ComputeDevice device = TestDevices.Get(backend);
@@ -71,7 +71,7 @@ public class ArpgTransformerFixtureTests
         model.Trace = null;
     }
 
-    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames))]
+    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames)), SimulatorCases(nameof(FixtureNames))]
     public void TeacherForcedScoringMatchesTheTrainingForward(string backend, string fixture)
     {
         ComputeDevice device = TestDevices.Get(backend);

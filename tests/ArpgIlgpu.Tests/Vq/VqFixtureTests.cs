@@ -9,11 +9,17 @@ public class VqFixtureTests
     public static IEnumerable<object[]> FixtureNames() => Fixtures.Names.Select(n => new object[] { n });
 
     /// <summary>
+    /// The fixture with the smaller VQ (3 levels, one residual block each): the GPU simulators run
+    /// a group's threads as OS threads, and the full VQ-16 topology takes them about a minute.
+    /// </summary>
+    public static IEnumerable<object[]> SmallVq() => [["tiny-fp16"]];
+
+    /// <summary>
     /// decode.image within the fixtures' 2e-3; then decode.png, which the official sampler wrote,
     /// within 1 per channel after our pixels went through a PNG file and back (one decode serves
     /// both checks: the CPU accelerator's decode is the slow part).
     /// </summary>
-    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames))]
+    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames)), SimulatorCases(nameof(SmallVq))]
     public void DecodeMatchesTheOfficialImageAndPng(string backend, string fixture)
     {
         using var f = new VqFixture(fixture, TestDevices.Get(backend));
@@ -36,7 +42,7 @@ public class VqFixtureTests
         }
     }
 
-    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames))]
+    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames)), SimulatorCases(nameof(SmallVq))]
     public void EncodeMatchesTheOfficialLatentAndCodes(string backend, string fixture)
     {
         using var f = new VqFixture(fixture, TestDevices.Get(backend));

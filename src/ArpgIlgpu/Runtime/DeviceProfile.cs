@@ -1,0 +1,197 @@
+namespace ArpgIlgpu.Runtime;
+
+/// <summary>
+/// The kernel profile table: for each <see cref="KernelProfile"/>, which variant of each op runs.
+/// It is decided once, when a device opens (<see cref="ComputeDevice.Profile"/>), and the op
+/// wrappers in Kernels/ read it; nothing else in the library asks what kind of device it is on
+/// to choose a kernel. docs/ARCHITECTURE.md shows this table (<see cref="Table"/>), and a test
+/// keeps the two equal.
+/// </summary>
+public sealed record DeviceProfile
+{
+    /// <summary>The profile this row is.</summary>
+    public required KernelProfile Name { get; init; }
+
+    /// <summary>
+    /// Work items per group of every implicitly grouped (barrier-free) kernel, capped by the
+    /// device's maximum. PoCL runs a group on one core, and ILGPU's automatic choice there is
+    /// PoCL's largest group, 4096, so every launch of fewer than 8192 items used one of two cores:
+    /// at 16, ARPG-L batch 1 went from 13.2 to 6.7 s. ILGPU's CPU accelerator takes groups of one,
+    /// its own choice (its threads of a group wait for each other after every item; groups of 4
+    /// made its convolutions 2x slower). GPUs take 256.
+    /// </summary>
+    public required int ImplicitGroupSize { get; init; }
+
+    /// <summary>How element-wise kernels split their items over threads (<see cref="Kernels.ThreadRuns"/>).</summary>
+    public required ElementRuns Runs { get; init; }
+
+    /// <summary>Matrix multiplication (every linear layer and the head).</summary>
+    public required GemmVariant Gemm { get; init; }
+
+    /// <summary>Attention over the KV caches (pass 1, pass 2, teacher-forced scoring).</summary>
+    public required AttentionVariant Attention { get; init; }
+
+    /// <summary>Row reductions: RMSNorm, the sampler's max / sum-exp / draw / argmax, top-k and top-p.</summary>
+    public required RowVariant Rows { get; init; }
+
+    /// <summary>The VQ's convolutions.</summary>
+    public required Conv2dVariant Conv2d { get; init; }
+
+    /// <summary>The VQ's GroupNorm (+ swish) normalisation pass.</summary>
+    public required GroupNormVariant GroupNorm { get; init; }
+
+    /// <summary>The VQ decoder's nearest 2x upsampling.</summary>
+    public required ResampleVariant Resample { get; init; }
+
+    /// <summary>ILGPU's CPU accelerator: everything barrier-free, long runs per simulated thread.</summary>
+    public static DeviceProfile Cpu { get; } = new()
+    {
+        Name = KernelProfile.Cpu,
+        ImplicitGroupSize = 1,
+        Runs = ElementRuns.LongRuns,
+        Gemm = GemmVariant.RowBlocked,
+        Attention = AttentionVariant.ThreadPerQuery,
+        Rows = RowVariant.ThreadPerRow,
+        Conv2d = Conv2dVariant.Blocked,
+        GroupNorm = GroupNormVariant.Planes,
+        Resample = ResampleVariant.Planes,
+    };
+
+    /// <summary>OpenCL on this machine's CPU (PoCL): barrier-free loops that its compiler vectorises.</summary>
+    public static DeviceProfile HostOpenCl { get; } = new()
+    {
+        Name = KernelProfile.HostOpenCl,
+        ImplicitGroupSize = 16,
+        Runs = ElementRuns.VectorRuns,
+        Gemm = GemmVariant.RowBlocked,
+        Attention = AttentionVariant.ThreadPerQuery,
+        Rows = RowVariant.ThreadPerRow,
+        Conv2d = Conv2dVariant.RowSweeps,
+        GroupNorm = GroupNormVariant.Planes,
+        Resample = ResampleVariant.PerElement,
+    };
+
+    /// <summary>GPUs (CUDA, OpenCL GPUs) and ILGPU's GPU simulators.</summary>
+    public static DeviceProfile Gpu { get; } = new()
+    {
+        Name = KernelProfile.Gpu,
+        ImplicitGroupSize = 256,
+        Runs = ElementRuns.OnePerThread,
+        Gemm = GemmVariant.GpuTiles,
+        Attention = AttentionVariant.ThreadPerQuery,
+        Rows = RowVariant.ThreadPerRow,
+        Conv2d = Conv2dVariant.Blocked,
+        GroupNorm = GroupNormVariant.PerElement,
+        Resample = ResampleVariant.PerElement,
+    };
+
+    /// <summary>Every profile, in <see cref="KernelProfile"/> order after Auto.</summary>
+    public static IReadOnlyList<DeviceProfile> All { get; } = [Cpu, HostOpenCl, Gpu];
+
+    /// <summary>The row of a forced profile.</summary>
+    public static DeviceProfile Of(KernelProfile name) => name switch
+    {
+        KernelProfile.Cpu => Cpu,
+        KernelProfile.HostOpenCl => HostOpenCl,
+        KernelProfile.Gpu => Gpu,
+        _ => throw new ArgumentException("Auto is resolved by the device, not a row of the table", nameof(name)),
+    };
+
+    /// <summary>
+    /// The profile <see cref="KernelProfile.Auto"/> gives a device: ILGPU's plain CPU accelerator
+    /// takes Cpu, an OpenCL CPU device HostOpenCl, everything else (CUDA, OpenCL GPUs, ILGPU's GPU
+    /// simulators) Gpu.
+    /// </summary>
+    public static DeviceProfile For(KernelProfile requested, DeviceKind kind, bool hostCpu, GpuSimulator simulator) =>
+        requested != KernelProfile.Auto ? Of(requested)
+        : simulator != GpuSimulator.None ? Gpu
+        : kind == DeviceKind.Cpu ? Cpu
+        : hostCpu ? HostOpenCl
+        : Gpu;
+
+    /// <summary>The table as rows of (op, variant per profile), as docs/ARCHITECTURE.md shows it.</summary>
+    public static IReadOnlyList<(string Op, string[] Variants)> Table { get; } =
+    [
+        ("implicit group size", All.Select(p => p.ImplicitGroupSize.ToString()).ToArray()),
+        ("element-wise runs", All.Select(p => p.Runs.ToString()).ToArray()),
+        ("GEMM", All.Select(p => p.Gemm.ToString()).ToArray()),
+        ("attention", All.Select(p => p.Attention.ToString()).ToArray()),
+        ("row reductions", All.Select(p => p.Rows.ToString()).ToArray()),
+        ("conv2d", All.Select(p => p.Conv2d.ToString()).ToArray()),
+        ("group norm", All.Select(p => p.GroupNorm.ToString()).ToArray()),
+        ("upsample", All.Select(p => p.Resample.ToString()).ToArray()),
+    ];
+
+    /// <summary>The table in Markdown, exactly as docs/ARCHITECTURE.md holds it.</summary>
+    public static string MarkdownTable()
+    {
+        var lines = new List<string>
+        {
+            "| op | " + string.Join(" | ", All.Select(p => p.Name.Name())) + " |",
+            "|---|" + string.Concat(All.Select(_ => "---|")),
+        };
+        lines.AddRange(Table.Select(r => $"| {r.Op} | {string.Join(" | ", r.Variants)} |"));
+        return string.Join("\n", lines);
+    }
+}
+
+/// <summary>How element-wise kernels split their items over threads.</summary>
+public enum ElementRuns
+{
+    /// <summary>A few long runs per simulated thread: ILGPU's CPU accelerator pays microseconds per thread index.</summary>
+    LongRuns,
+    /// <summary>Runs of 64 consecutive items, which PoCL vectorises.</summary>
+    VectorRuns,
+    /// <summary>One item per thread, so neighbouring threads touch neighbouring addresses (coalesced).</summary>
+    OnePerThread,
+}
+
+/// <summary>The GEMM kernels (Kernels/Gemm.cs).</summary>
+public enum GemmVariant
+{
+    /// <summary>Barrier-free, one thread per 4 x 4 block of outputs.</summary>
+    RowBlocked,
+    /// <summary>Shared-memory tiles for large M, a group per 4 rows of W (GEMV-shaped) for small M.</summary>
+    GpuTiles,
+}
+
+/// <summary>The attention kernels (Kernels/Attention.cs).</summary>
+public enum AttentionVariant
+{
+    /// <summary>One thread per (row, query, head), the output row as accumulator.</summary>
+    ThreadPerQuery,
+}
+
+/// <summary>The row-reduction kernels: RMSNorm, sampling, logit filters.</summary>
+public enum RowVariant
+{
+    /// <summary>One thread per row, scanning it sequentially.</summary>
+    ThreadPerRow,
+}
+
+/// <summary>The convolution kernels (Kernels/Conv2d.cs).</summary>
+public enum Conv2dVariant
+{
+    /// <summary>Register blocks of channels x columns per work item (3x3 same convolutions have their own).</summary>
+    Blocked,
+    /// <summary>Work items that sweep whole rows or planes (3x3 and 1x1), vectorised by PoCL; others as Blocked.</summary>
+    RowSweeps,
+}
+
+/// <summary>The GroupNorm normalisation pass (Kernels/GroupNorm.cs).</summary>
+public enum GroupNormVariant
+{
+    /// <summary>One work item per run of whole planes.</summary>
+    Planes,
+    /// <summary>One work item per element.</summary>
+    PerElement,
+}
+
+/// <summary>The upsampling kernels (Kernels/Resample.cs).</summary>
+public enum ResampleVariant
+{
+    /// <summary>One work item per run of whole planes.</summary>
+    Planes,
+    /// <summary>One work item per output element.</summary>
+    PerElement,
+}
