@@ -57,6 +57,19 @@ public class KernelCompilationTests
     }
 
     /// <summary>
+    /// Every kernel compiles for an OpenCL GPU without fp64 (most Intel GPUs): ILGPU refuses a
+    /// kernel that needs doubles there, so a double that slips into a kernel fails here.
+    /// </summary>
+    [Theory, MemberData(nameof(AllKernels))]
+    public void CompilesToOpenClForAGpuWithoutFloat64(string kernel)
+    {
+        using Context context = DeviceFreeContext();
+        using var backend = new CLBackend(context, OpenClGpuCapabilities(float64: false), CLDeviceVendor.Intel, CLCVersion.CL20);
+        var compiled = (CLCompiledKernel)backend.Compile(EntryPoint(kernel), default);
+        Assert.DoesNotContain("double", compiled.Source);
+    }
+
+    /// <summary>
     /// The GEMM's multiply-adds reach OpenCL C as single expressions "t = a * b + c;", which the
     /// OpenCL compiler may fuse (<see cref="MultiplyAdd"/>): 16 for a 4 x 4 register block.
     /// </summary>
