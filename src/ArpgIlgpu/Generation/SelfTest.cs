@@ -20,7 +20,7 @@ public sealed record SelfTestRow(string Name, long Count, double MaxAbsError, st
 /// The device self-test (<c>arpg selftest</c>): the same small generation runs on the device under
 /// test and on ILGPU's CPU accelerator with the Cpu kernel profile (the reference: plain loops,
 /// one thread per output), and every intermediate result is compared. Both runs take identical
-/// inputs: random weights from one seed, two images' worth of rows (guided: 2 x images), and the
+/// inputs: random weights from one seed, one image's guided pair of rows (class, no class), and the
 /// reference's tokens fed back into both, so a difference in one step cannot hide in the next.
 /// Values are within tolerance when |device - reference| &lt;= tol + tol |reference|.
 /// </summary>

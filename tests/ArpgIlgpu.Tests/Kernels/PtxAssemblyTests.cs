@@ -70,8 +70,9 @@ public class PtxAssemblyTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// A kernel's PTX for sm_80 in PTX ISA 7.8, the newest that ptxas 11.8 reads (ILGPU's default
-    /// for SM_80 is newer); the same PTX is assembled for sm_90 with its .target line changed.
+    /// A kernel's PTX for sm_80 in PTX ISA 7.8, the newest that ptxas 11.8 reads (a newer driver
+    /// takes newer ISAs, as the kernel-compilation test's 8.0); the same PTX is assembled for
+    /// sm_90 with its .target line changed.
     /// </summary>
     private static string Ptx(string kernel)
     {
