@@ -176,8 +176,10 @@ public sealed class ComputeDevice : IDisposable
     /// A context with every CUDA and OpenCL device and one CPU device: the plain CPU accelerator,
     /// or the GPU simulator <paramref name="simulator"/> names.
     /// </summary>
-    private static Context CreateContext(GpuSimulator simulator = GpuSimulator.None) => Context.Create(builder =>
-        WithCompilerSettings(builder
+    private static Context CreateContext(GpuSimulator simulator = GpuSimulator.None)
+    {
+        CudaDriverResolver.Install();
+        return Context.Create(builder => WithCompilerSettings(builder
             .Cuda()
             .OpenCL(device =>
             {
@@ -190,6 +192,7 @@ public sealed class ComputeDevice : IDisposable
                 ? new CPUDevice(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 1,
                     numMultiprocessors: Math.Max(1, Environment.ProcessorCount))
                 : GpuSimulators.Device(simulator))));
+    }
 
     /// <summary>
     /// The compiler settings of every context we create; the kernel-compilation tests use them

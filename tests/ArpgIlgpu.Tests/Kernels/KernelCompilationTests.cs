@@ -28,7 +28,7 @@ public class KernelCompilationTests
             .Order()
             .Select(name => new object[] { name });
 
-    private static IEnumerable<MethodInfo> KernelMethods() =>
+    internal static IEnumerable<MethodInfo> KernelMethods() =>
         typeof(ComputeDevice).Assembly.GetTypes()
             .SelectMany(t => t.GetMethods(BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static))
             .Where(m => m.GetCustomAttribute<KernelAttribute>() is not null);
@@ -57,6 +57,19 @@ public class KernelCompilationTests
     }
 
     /// <summary>
+    /// Every kernel compiles for an OpenCL GPU without fp64 (most Intel GPUs): ILGPU refuses a
+    /// kernel that needs doubles there, so a double that slips into a kernel fails here.
+    /// </summary>
+    [Theory, MemberData(nameof(AllKernels))]
+    public void CompilesToOpenClForAGpuWithoutFloat64(string kernel)
+    {
+        using Context context = DeviceFreeContext();
+        using var backend = new CLBackend(context, OpenClGpuCapabilities(float64: false), CLDeviceVendor.Intel, CLCVersion.CL20);
+        var compiled = (CLCompiledKernel)backend.Compile(EntryPoint(kernel), default);
+        Assert.DoesNotContain("double", compiled.Source);
+    }
+
+    /// <summary>
     /// The GEMM's multiply-adds reach OpenCL C as single expressions "t = a * b + c;", which the
     /// OpenCL compiler may fuse (<see cref="MultiplyAdd"/>): 16 for a 4 x 4 register block.
     /// </summary>
@@ -70,26 +83,29 @@ public class KernelCompilationTests
     }
 
     /// <summary>A context with no devices, built with ComputeDevice's compiler settings.</summary>
-    private static Context DeviceFreeContext() => Context.Create(b => ComputeDevice.WithCompilerSettings(b));
+    internal static Context DeviceFreeContext() => Context.Create(b => ComputeDevice.WithCompilerSettings(b));
+
+    /// <summary>An OpenCL 2.0 AMD GPU: float64 and the generic address space, no fp16, no subgroups.</summary>
+    private static CLCapabilityContext AmdGpuCapabilities() => OpenClGpuCapabilities(float64: true);
 
     /// <summary>
-    /// An OpenCL 2.0 AMD GPU: float64 and the generic address space, no fp16, no subgroups.
-    /// (The constructor's parameters are generated from ILGPU's capability list, so they are
-    /// matched by name rather than position.)
+    /// An OpenCL GPU with the generic address space, no fp16, no subgroups, and float64 as
+    /// <paramref name="float64"/>. (The constructor's parameters are generated from ILGPU's
+    /// capability list, so they are matched by name rather than position.)
     /// </summary>
-    private static CLCapabilityContext AmdGpuCapabilities()
+    internal static CLCapabilityContext OpenClGpuCapabilities(bool float64)
     {
         ConstructorInfo ctor = typeof(CLCapabilityContext).GetConstructors()
             .Single(c => c.GetParameters().All(p => p.ParameterType == typeof(bool)));
         object[] args = ctor.GetParameters()
             .Select(p => (object)(p.Name!.Contains("generic", StringComparison.OrdinalIgnoreCase)
-                                  || p.Name.Contains("float64", StringComparison.OrdinalIgnoreCase)))
+                                  || (float64 && p.Name.Contains("float64", StringComparison.OrdinalIgnoreCase))))
             .ToArray();
         return (CLCapabilityContext)ctor.Invoke(args);
     }
 
     /// <summary>The entry point of a kernel name from <see cref="AllKernels"/>, generic ones closed over their storage.</summary>
-    private static EntryPointDescription EntryPoint(string kernel)
+    internal static EntryPointDescription EntryPoint(string kernel)
     {
         string[] parts = kernel.Split('.', '<', '>');
         MethodInfo method = KernelMethods().Single(m => m.DeclaringType!.Name == parts[0] && m.Name == parts[1]);

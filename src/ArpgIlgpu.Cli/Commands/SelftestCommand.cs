@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using ArpgIlgpu.Generation;
+using ArpgIlgpu.Models;
+using ArpgIlgpu.Runtime;
+using System.CommandLine;
+
+namespace ArpgIlgpu.Cli;
+
+/// <summary>
+/// `arpg selftest [--device D] [--kernels P] [--quick]`: checks a device's kernels against ILGPU's
+/// CPU accelerator (the Cpu kernel profile) on random models (<see cref="SelfTest"/>): the tiny
+/// random model, an ARPG-L-width model (<see cref="SelfTest.ArpgLWidth"/>) and a decode of the
+/// tiny VQ (--quick: no ARPG-L width, a smaller decode). Prints one row per compared phase; exits 0 when everything
+/// matches, 1 naming the rows that do not.
+/// </summary>
+internal static class SelftestCommand
+{
+    /// <summary>The exit code of a mismatch.</summary>
+    private const int Mismatch = 1;
+
+    public static Command Create()
+    {
+        var models = new ModelOptions();
+        var quick = new Option<bool>("--quick")
+        {
+            Description = $"Only the tiny random model, and the tiny VQ on a {SelfTest.QuickVqGrid} x {SelfTest.QuickVqGrid} grid " +
+                          $"(skips the ARPG-L-width model, {SelfTest.ArpgLWidth.Dim} wide, whose CPU reference takes longest)",
+        };
+        var command = new Command("selftest",
+            "Check the device's kernels against the CPU reference: random models, 2 decoding steps, every phase, logits, tokens and a VQ decode");
+        command.Options.Add(models.Device);
+        command.Options.Add(models.Kernels);
+        command.Options.Add(quick);
+        command.SetAction(parsed =>
+        {
+            using ComputeDevice device = models.OpenDevice(parsed);
+            using ComputeDevice reference = ComputeDevice.Open(DeviceSpec.Parse("cpu"), KernelProfile.Cpu);
+            var rows = new List<SelfTestRow>();
+            void Part(string what, Func<IEnumerable<SelfTestRow>> compare)
+            {
+                long start = Stopwatch.GetTimestamp();
+                rows.AddRange(compare());
+                Console.Error.WriteLine($"selftest: {what} compared in {Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s");
+            }
+            bool full = !parsed.GetValue(quick);
+            int vqGrid = full ? TinyRandom.Arpg.GridSize : SelfTest.QuickVqGrid;
+            Part(TinyRandom.Name, () => SelfTest.CompareTransformers(device, reference, TinyRandom.Arpg, TinyRandom.Name));
+            Part("the tiny VQ", () => [SelfTest.CompareVqDecode(device, reference, TinyRandom.Vq, vqGrid, TinyRandom.Name)]);
+            if (full)
+                Part("ARPG-L width", () => SelfTest.CompareTransformers(device, reference, SelfTest.ArpgLWidth, "ARPG-L-width"));
+
+            Console.WriteLine(SelfTest.Format(rows));
+            string[] failed = rows.Where(r => !r.Ok).Select(r => r.Name).ToArray();
+            if (failed.Length == 0)
+            {
+                Console.WriteLine($"selftest: all {rows.Count} checks match the CPU reference");
+                return CommandRunner.Ok;
+            }
+            Console.WriteLine($"selftest: {failed.Length} of {rows.Count} checks differ from the CPU reference: {string.Join(", ", failed)}");
+            return Mismatch;
+        });
+        return command;
+    }
+}
