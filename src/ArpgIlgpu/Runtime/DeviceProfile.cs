@@ -78,7 +78,7 @@ public sealed record DeviceProfile
         ImplicitGroupSize = 256,
         Runs = ElementRuns.OnePerThread,
         Gemm = GemmVariant.GpuTiles,
-        Attention = AttentionVariant.ThreadPerQuery,
+        Attention = AttentionVariant.FlashDecoding,
         Rows = RowVariant.ThreadPerRow,
         Conv2d = Conv2dVariant.Blocked,
         GroupNorm = GroupNormVariant.PerElement,
@@ -160,6 +160,11 @@ public enum AttentionVariant
 {
     /// <summary>One thread per (row, query, head), the output row as accumulator.</summary>
     ThreadPerQuery,
+    /// <summary>
+    /// A group per (row, head, tile of queries): key/value tiles in shared memory, scores and
+    /// accumulators in registers (head sizes that are multiples of 4 up to 128; others as ThreadPerQuery).
+    /// </summary>
+    FlashDecoding,
 }
 
 /// <summary>The row-reduction kernels: RMSNorm, sampling, logit filters.</summary>
