@@ -22,6 +22,7 @@ internal static class ArpgCommand
         root.Subcommands.Add(OutpaintCommand.Create());
         root.Subcommands.Add(ExpandCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(HelpCommand.Create(root));
         return CommandRunner.Invoke(root, args, cancel);
     }
 }

@@ -27,7 +27,7 @@ internal static class GenerateCommand
             Description = "Comma-separated class labels, one image each (ImageNet: 0..999, e.g. 207 = golden retriever)",
             Required = true,
         };
-        var batch = new Option<int>("--batch") { Description = "Images generated together (default: all, at most 32)" };
+        var batch = new Option<int?>("--batch") { Description = "Images generated together (default: all, at most 32)" };
         var output = new Option<string>("--out") { Description = "Folder for the PNGs (created if missing)", DefaultValueFactory = _ => "out" };
         var grid = new Option<bool>("--grid") { Description = "Also write grid.png with every image" };
         var saveTokens = new Option<string?>("--save-tokens") { Description = "Write the tokens as JSON: {\"classes\": [...], \"tokens\": [[...], ...]}" };
@@ -49,7 +49,7 @@ internal static class GenerateCommand
                 tokenizerOptionalWithConfig: tokensPath is not null);
             GenerationOptions options = sampling.Read(parsed, choice.Arpg.GridSize);
             TokenChecks.RequireClasses(choice.Arpg, labels);
-            int batchSize = parsed.GetValue(batch) is int b and not 0 ? b : Math.Min(labels.Length, 32);
+            int batchSize = parsed.GetValue(batch) ?? Math.Min(labels.Length, 32);
             if (batchSize < 1)
                 throw new InvalidInputException($"--batch {batchSize}: must be at least 1");
             bool pictures = choice.Random || choice.VqCheckpoint is not null;

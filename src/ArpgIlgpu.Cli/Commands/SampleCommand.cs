@@ -43,7 +43,7 @@ internal static class SampleCommand
             DefaultValueFactory = _ => "0/1",
         };
         var batch = new Option<int>("--batch") { Description = "Images generated together", DefaultValueFactory = _ => 32 };
-        var output = new Option<string>("--out") { Description = "Folder for the PNGs and samples.npz (created if missing)", DefaultValueFactory = _ => "samples" };
+        var output = new Option<string>("--out") { Description = "Folder for the PNGs and samples.npz (created if missing)", DefaultValueFactory = _ => "out/samples" };
 
         var command = new Command("sample", "Generate a numbered evaluation set (PNGs + .npz for FID), resumable and shardable");
         foreach (Option o in new Option[] { num, perClass, classes, shard })
