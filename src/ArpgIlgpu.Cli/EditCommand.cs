@@ -50,7 +50,7 @@ internal static class EditCommand
             using ComputeDevice device = models.OpenDevice(parsed);
             using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
             using VqModel tokenizer = GenerateCommand.LoadTokenizer(device, choice);
-            var progress = new Progress(w => Console.Error.WriteLine(
+            var progress = new SynchronousProgress<WindowedCompletion.Window>(w => Console.Error.WriteLine(
                 $"window {w.Index}: rows {w.Top}..{w.Top + choice.Arpg.GridSize - 1}, columns {w.Left}..{w.Left + choice.Arpg.GridSize - 1}, {w.Known} known tokens"));
             EditResult result = edit(parsed, new ImageEditor(transformer, tokenizer), input, label, options, progress, cancel);
 
@@ -62,11 +62,5 @@ internal static class EditCommand
             return CommandRunner.Ok;
         });
         return command;
-    }
-
-    /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool and print late).</summary>
-    private sealed class Progress(Action<WindowedCompletion.Window> report) : IProgress<WindowedCompletion.Window>
-    {
-        public void Report(WindowedCompletion.Window value) => report(value);
     }
 }

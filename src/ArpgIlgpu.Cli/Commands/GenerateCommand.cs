@@ -59,18 +59,24 @@ internal static class GenerateCommand
 
             bool withGrid = parsed.GetValue(grid);
             using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures);
+            using ProgressDisplay display = ProgressDisplay.OnStderr();
             var generated = new List<GeneratedImage>();
             var clock = Stopwatch.StartNew();
-            for (int start = 0; start < labels.Length; start += batchSize)
+            // with several batches, a bar over all of them too
+            using (ProgressBar? overall = labels.Length > batchSize ? display.Start("generate", labels.Length, "images") : null)
             {
-                cancel.ThrowIfCancellationRequested();
-                int[] chunk = labels[start..Math.Min(labels.Length, start + batchSize)];
-                GeneratedImage[] images = devices.Generate(chunk, Enumerable.Range(start, chunk.Length).ToArray(), options, cancel);
-                if (folder is not null)
-                    PngBatch.WriteAll(images.Select((image, i) =>
-                        (Path.Combine(folder, OutputFolder.ImageName(start + i, chunk[i])), image.Picture!)));
-                // pictures stay in memory only for the grid
-                generated.AddRange(withGrid ? images : images.Select(image => image with { Picture = null }));
+                for (int start = 0; start < labels.Length; start += batchSize)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    int[] chunk = labels[start..Math.Min(labels.Length, start + batchSize)];
+                    GeneratedImage[] images = devices.Generate(chunk, Enumerable.Range(start, chunk.Length).ToArray(), options, display, cancel);
+                    if (folder is not null)
+                        PngBatch.WriteAll(images.Select((image, i) =>
+                            (Path.Combine(folder, OutputFolder.ImageName(start + i, chunk[i])), image.Picture!)));
+                    // pictures stay in memory only for the grid
+                    generated.AddRange(withGrid ? images : images.Select(image => image with { Picture = null }));
+                    overall?.Report(start + chunk.Length);
+                }
             }
             RgbImage[] allPictures = generated.Select(g => g.Picture).OfType<RgbImage>().ToArray();
             if (withGrid && folder is not null)

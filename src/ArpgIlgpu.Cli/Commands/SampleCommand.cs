@@ -83,17 +83,22 @@ internal static class SampleCommand
             int[] todo = mine.Where(i => !folder.IsComplete(i)).ToArray();
             Console.Error.WriteLine($"shard {shardIndex}/{shards}: {mine.Length} of {count} images, " +
                                     $"{mine.Length - todo.Length} already in {folder.Path}, {todo.Length} to make");
+            using ProgressDisplay display = ProgressDisplay.OnStderr();
             if (todo.Length > 0)
             {
                 using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures: true);
                 var clock = Stopwatch.StartNew();
-                for (int start = 0; start < todo.Length; start += batchSize)
+                using (ProgressBar overall = display.Start("sample", todo.Length, "images"))
                 {
-                    cancel.ThrowIfCancellationRequested();
-                    int[] indices = todo[start..Math.Min(todo.Length, start + batchSize)];
-                    GeneratedImage[] images = devices.Generate(indices.Select(classOf.Of).ToArray(), indices, options, cancel);
-                    folder.RecordSettings(settings);
-                    PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!)));
+                    for (int start = 0; start < todo.Length; start += batchSize)
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        int[] indices = todo[start..Math.Min(todo.Length, start + batchSize)];
+                        GeneratedImage[] images = devices.Generate(indices.Select(classOf.Of).ToArray(), indices, options, display, cancel);
+                        folder.RecordSettings(settings);
+                        PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!)));
+                        overall.Report(start + indices.Length);
+                    }
                 }
                 Console.Error.WriteLine($"{todo.Length} image(s) in {clock.Elapsed.TotalSeconds:F1} s");
             }
@@ -105,7 +110,7 @@ internal static class SampleCommand
                 Console.Error.WriteLine($"all {count} images present; {folder.NpzPath} exists");
             else
             {
-                folder.WriteNpz(cancel);
+                folder.WriteNpz(display, cancel);
                 Console.Error.WriteLine($"all {count} images present; wrote {folder.NpzPath}");
             }
             return CommandRunner.Ok;
