@@ -72,7 +72,10 @@ internal sealed class ProgressDisplay : IDisposable
         task.Value = done;
     }
 
-    /// <summary>A bar ended; the live display closes with the last one, leaving its final frame.</summary>
+    /// <summary>
+    /// A bar ended. Live, it leaves the screen while others run (a sample of thousands of batches
+    /// keeps only its overall bar), and the display closes with the last one, leaving its final frame.
+    /// </summary>
     internal void Finished(ProgressTask? task)
     {
         if (task is null)
@@ -80,7 +83,9 @@ internal sealed class ProgressDisplay : IDisposable
         lock (gate)
         {
             task.StopTask();
-            if (--activeBars == 0)
+            if (--activeBars > 0)
+                session!.Context.RemoveTask(task);
+            else
             {
                 session!.Dispose();
                 session = null;
