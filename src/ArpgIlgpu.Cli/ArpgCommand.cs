@@ -23,6 +23,7 @@ internal static class ArpgCommand
         root.Subcommands.Add(ExpandCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(SelftestCommand.Create());
+        root.Subcommands.Add(HelpCommand.Create(root));
         return CommandRunner.Invoke(root, args, cancel);
     }
 }

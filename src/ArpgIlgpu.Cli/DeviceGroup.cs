@@ -50,17 +50,20 @@ internal sealed class DeviceGroup : IDisposable
     /// given classes: tokens, and pictures when a tokenizer is loaded.
     /// </summary>
     public GeneratedImage[] Generate(IReadOnlyList<int> classes, IReadOnlyList<int> indices, GenerationOptions options,
-        CancellationToken cancel) =>
+        ProgressDisplay display, CancellationToken cancel) =>
         DeviceSplit.Run(members, classes.Count, (member, start, count, token) =>
         {
             // ILGPU keeps a current accelerator per thread (CUDA: the current context)
             member.Device.Accelerator.Bind();
             int[] chunkIndices = indices.Skip(start).Take(count).ToArray();
             string label = (members.Count > 1 ? $"device {member.Position}: " : "") + $"images {chunkIndices[0]}..{chunkIndices[^1]}";
-            int[][] tokens = new ParallelDecoder(member.Transformer!).Generate(classes.Skip(start).Take(count).ToArray(),
-                options, chunkIndices, new StepProgressPrinter(label), token);
+            int[][] tokens;
+            using (var steps = new StepProgress(display, label, options.Steps, member.Generated ? null : member.Device.Name))
+                tokens = new ParallelDecoder(member.Transformer!).Generate(classes.Skip(start).Take(count).ToArray(),
+                    options, chunkIndices, steps, token);
+            member.Generated = true;
             token.ThrowIfCancellationRequested();
-            RgbImage[]? pictures = member.Tokenizer is { } tokenizer ? TokenPictures.Decode(tokenizer, tokens) : null;
+            RgbImage[]? pictures = member.Tokenizer is { } tokenizer ? PictureDecoding.Decode(display, label, tokenizer, tokens) : null;
             return tokens.Select((t, i) => new GeneratedImage(t, pictures?[i])).ToArray();
         }, cancel);
 
@@ -74,6 +77,8 @@ internal sealed class DeviceGroup : IDisposable
         public int Position => position;
         public ArpgTransformer? Transformer { get; set; }
         public VqModel? Tokenizer { get; set; }
+        /// <summary>True once it has generated: its kernels are compiled.</summary>
+        public bool Generated { get; set; }
 
         public void Dispose()
         {

@@ -26,10 +26,11 @@ internal static class EditCommand
         var saveTokens = new Option<string?>("--save-tokens") { Description = "Also write the result's tokens as JSON" };
         var crop = new Option<bool>("--crop") { Description = "Centre-crop the input to multiples of 16 pixels" };
         var resize = new Option<bool>("--resize") { Description = "Resize the input to multiples of 16 pixels" };
+        var overwrite = new Option<bool>("--overwrite") { Description = $"Replace an existing {outputFile} in --out" };
 
         var command = new Command(name, description);
         command.Arguments.Add(image);
-        foreach (Option o in new Option[] { classLabel, output, saveTokens, crop, resize }.Concat(own))
+        foreach (Option o in new Option[] { classLabel, output, saveTokens, crop, resize, overwrite }.Concat(own))
             command.Options.Add(o);
         models.AddTo(command, transformer: true, tokenizer: true);
         sampling.AddTo(command);
@@ -42,27 +43,24 @@ internal static class EditCommand
             ImageFit fit = FitOption.Read(parsed.GetValue(crop), parsed.GetValue(resize));
             RgbImage input = ImageLoader.Read(parsed.GetValue(image)!, choice.Vq.DownsampleFactor, fit);
             string folder = OutputFolder.Prepare(parsed.GetValue(output)!);
+            string target = Path.Combine(folder, outputFile);
+            if (File.Exists(target) && !parsed.GetValue(overwrite))
+                throw new InvalidInputException($"--out {folder}: {outputFile} exists; pass --overwrite to replace it, or choose another --out");
 
             using ComputeDevice device = models.OpenDevice(parsed);
             using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
             using VqModel tokenizer = GenerateCommand.LoadTokenizer(device, choice);
-            var progress = new Progress(w => Console.Error.WriteLine(
+            var progress = new SynchronousProgress<WindowedCompletion.Window>(w => Console.Error.WriteLine(
                 $"window {w.Index}: rows {w.Top}..{w.Top + choice.Arpg.GridSize - 1}, columns {w.Left}..{w.Left + choice.Arpg.GridSize - 1}, {w.Known} known tokens"));
             EditResult result = edit(parsed, new ImageEditor(transformer, tokenizer), input, label, options, progress, cancel);
 
-            PngFile.Write(Path.Combine(folder, outputFile), result.Image);
+            PngFile.Write(target, result.Image);
             if (parsed.GetValue(saveTokens) is string tokensPath)
                 new TokenFile([label], [result.Canvas.Tokens]).Write(tokensPath);
-            Console.Error.WriteLine($"{result.Image.Width}x{result.Image.Height} written to {Path.Combine(folder, outputFile)} " +
+            Console.Error.WriteLine($"{result.Image.Width}x{result.Image.Height} written to {target} " +
                                     $"({result.Windows.Count} window(s) generated)");
             return CommandRunner.Ok;
         });
         return command;
-    }
-
-    /// <summary>Reports synchronously (Progress&lt;T&gt; would post to the thread pool and print late).</summary>
-    private sealed class Progress(Action<WindowedCompletion.Window> report) : IProgress<WindowedCompletion.Window>
-    {
-        public void Report(WindowedCompletion.Window value) => report(value);
     }
 }

@@ -1,5 +1,4 @@
 using ArpgIlgpu.Imaging;
-using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -83,21 +82,16 @@ internal sealed class SampleFolder(string path, int count, int imageSize)
     /// Streams every PNG, in index order, into the .npz archive (one image in memory at a time);
     /// the archive appears whole at the end or not at all.
     /// </summary>
-    public void WriteNpz(CancellationToken cancel)
+    public void WriteNpz(ProgressDisplay display, CancellationToken cancel)
     {
-        var clock = Stopwatch.StartNew();
-        TimeSpan nextPrint = TimeSpan.FromSeconds(5);
+        using ProgressBar bar = display.Start(NpzName, count, "images");
         using var npz = new NpzImageWriter(NpzPath, count, imageSize, imageSize);
         for (int i = 0; i < count; i++)
         {
             cancel.ThrowIfCancellationRequested();
             npz.Append(ReadImage(i) ?? throw new InvalidInputException(
                 $"{ImagePath(i)}: not a {imageSize}x{imageSize} PNG (damaged?); delete it and run again to remake it"));
-            if (clock.Elapsed >= nextPrint)
-            {
-                Console.Error.WriteLine($"{NpzName}: {i + 1}/{count} images");
-                nextPrint = clock.Elapsed + TimeSpan.FromSeconds(5);
-            }
+            bar.Report(i + 1);
         }
         npz.Commit();
     }

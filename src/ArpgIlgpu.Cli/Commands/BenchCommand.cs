@@ -64,7 +64,7 @@ internal static class BenchCommand
             {
                 device = device.Description,
                 model = parsed.GetValue(models.Config) ?? parsed.GetValue(models.Model),
-                random_weights = randomWeights,
+                random_weights = choice.Random,
                 precision = PrecisionText(choice.Precision),
                 parameters = choice.Arpg.ParameterCount,
                 batch = images,

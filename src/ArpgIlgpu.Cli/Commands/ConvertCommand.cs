@@ -9,7 +9,7 @@ internal static class ConvertCommand
     public static Command Create()
     {
         var input = new Argument<string>("IN") { Description = "The checkpoint to read: .pt (torch.save) or .safetensors" };
-        var output = new Argument<string>("OUT") { Description = "The safetensors file to write (replaced atomically)" };
+        var output = new Argument<string>("OUT") { Description = "The safetensors file to write, named *.safetensors (replaced atomically)" };
         var dtype = new Option<string>("--dtype")
         {
             Description = "Floating-point tensors are written as float32 (the default: what the port computes in), " +
@@ -30,6 +30,9 @@ internal static class ConvertCommand
                 _ => DType.Float32,
             };
             string outputPath = parseResult.GetValue(output)!;
+            if (!outputPath.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                throw new InvalidInputException(
+                    $"OUT {outputPath}: convert writes a safetensors file; name it {Path.ChangeExtension(Path.GetFileName(outputPath), ".safetensors")}");
             var written = CheckpointConverter.ToSafeTensors(parseResult.GetValue(input)!, outputPath, floatType);
             Console.Error.WriteLine($"wrote {outputPath}: {written.Count} tensors, {written.Sum(t => t.ByteCount):N0} bytes of data");
             return CommandRunner.Ok;

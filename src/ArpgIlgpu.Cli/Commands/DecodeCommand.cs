@@ -29,7 +29,9 @@ internal static class DecodeCommand
 
             using ComputeDevice device = models.OpenDevice(parsed);
             using VqModel tokenizer = GenerateCommand.LoadTokenizer(device, choice);
-            RgbImage[] images = TokenPictures.Decode(tokenizer, file.Tokens);
+            RgbImage[] images;
+            using (ProgressDisplay display = ProgressDisplay.OnStderr())
+                images = PictureDecoding.Decode(display, $"{file.Tokens.Count} image(s)", tokenizer, file.Tokens);
             using (var files = new PngBatch())
             {
                 for (int i = 0; i < images.Length; i++)

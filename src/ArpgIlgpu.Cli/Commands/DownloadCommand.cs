@@ -54,16 +54,8 @@ internal static class DownloadCommand
             }
             Console.Error.WriteLine($"{file.Model}: fetching {MirrorUrl.Apply(file.Url, options.Mirror)} into {store.CacheDirectory}");
             DownloadedFile downloaded;
-            try
-            {
-                using var printer = new DownloadProgressPrinter(Console.Error, redrawInPlace: !Console.IsErrorRedirected);
+            using (var printer = new DownloadProgressPrinter(Console.Error, redrawInPlace: !Console.IsErrorRedirected))
                 downloaded = await store.DownloadAsync(file.Model, options, printer, cancellation);
-            }
-            catch (WeightDownloadException e)
-            {
-                Console.Error.WriteLine($"error: {e.Message}");
-                return CommandRunner.InternalError;
-            }
             Console.Error.WriteLine($"{file.Model}: {downloaded.Describe()}");
             Console.WriteLine(downloaded.Path);
         }

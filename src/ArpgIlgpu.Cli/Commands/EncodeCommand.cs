@@ -32,7 +32,7 @@ internal static class EncodeCommand
             using VqModel tokenizer = GenerateCommand.LoadTokenizer(device, choice);
             VqEncoding encoding = tokenizer.Encode(picture.ToModelInput(), 1, picture.Height, picture.Width);
             new TokenFile(null, [encoding.Codes]).Write(parsed.GetValue(saveTokens)!);
-            Console.Error.WriteLine($"{encoding.GridHeight}x{encoding.GridWidth} tokens written to {parsed.GetValue(saveTokens)}");
+            Console.Error.WriteLine($"{encoding.GridWidth}x{encoding.GridHeight} tokens (width x height) written to {parsed.GetValue(saveTokens)}");
             return CommandRunner.Ok;
         });
         return command;

@@ -27,7 +27,7 @@ internal static class GenerateCommand
             Description = "Comma-separated class labels, one image each (ImageNet: 0..999, e.g. 207 = golden retriever)",
             Required = true,
         };
-        var batch = new Option<int>("--batch") { Description = "Images generated together (default: all, at most 32)" };
+        var batch = new Option<int?>("--batch") { Description = "Images generated together (default: all, at most 32)" };
         var output = new Option<string>("--out") { Description = "Folder for the PNGs (created if missing)", DefaultValueFactory = _ => "out" };
         var grid = new Option<bool>("--grid") { Description = "Also write grid.png with every image" };
         var saveTokens = new Option<string?>("--save-tokens") { Description = "Write the tokens as JSON: {\"classes\": [...], \"tokens\": [[...], ...]}" };
@@ -49,7 +49,7 @@ internal static class GenerateCommand
                 tokenizerOptionalWithConfig: tokensPath is not null);
             GenerationOptions options = sampling.Read(parsed, choice.Arpg.GridSize);
             TokenChecks.RequireClasses(choice.Arpg, labels);
-            int batchSize = parsed.GetValue(batch) is int b and not 0 ? b : Math.Min(labels.Length, 32);
+            int batchSize = parsed.GetValue(batch) ?? Math.Min(labels.Length, 32);
             if (batchSize < 1)
                 throw new InvalidInputException($"--batch {batchSize}: must be at least 1");
             bool pictures = choice.Random || choice.VqCheckpoint is not null;
@@ -59,18 +59,24 @@ internal static class GenerateCommand
 
             bool withGrid = parsed.GetValue(grid);
             using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures);
+            using ProgressDisplay display = ProgressDisplay.OnStderr();
             var generated = new List<GeneratedImage>();
             var clock = Stopwatch.StartNew();
-            for (int start = 0; start < labels.Length; start += batchSize)
+            // with several batches, a bar over all of them too
+            using (ProgressBar? overall = labels.Length > batchSize ? display.Start("generate", labels.Length, "images") : null)
             {
-                cancel.ThrowIfCancellationRequested();
-                int[] chunk = labels[start..Math.Min(labels.Length, start + batchSize)];
-                GeneratedImage[] images = devices.Generate(chunk, Enumerable.Range(start, chunk.Length).ToArray(), options, cancel);
-                if (folder is not null)
-                    PngBatch.WriteAll(images.Select((image, i) =>
-                        (Path.Combine(folder, OutputFolder.ImageName(start + i, chunk[i])), image.Picture!)));
-                // pictures stay in memory only for the grid
-                generated.AddRange(withGrid ? images : images.Select(image => image with { Picture = null }));
+                for (int start = 0; start < labels.Length; start += batchSize)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    int[] chunk = labels[start..Math.Min(labels.Length, start + batchSize)];
+                    GeneratedImage[] images = devices.Generate(chunk, Enumerable.Range(start, chunk.Length).ToArray(), options, display, cancel);
+                    if (folder is not null)
+                        PngBatch.WriteAll(images.Select((image, i) =>
+                            (Path.Combine(folder, OutputFolder.ImageName(start + i, chunk[i])), image.Picture!)));
+                    // pictures stay in memory only for the grid
+                    generated.AddRange(withGrid ? images : images.Select(image => image with { Picture = null }));
+                    overall?.Report(start + chunk.Length);
+                }
             }
             RgbImage[] allPictures = generated.Select(g => g.Picture).OfType<RgbImage>().ToArray();
             if (withGrid && folder is not null)

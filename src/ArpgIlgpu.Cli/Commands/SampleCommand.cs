@@ -43,7 +43,7 @@ internal static class SampleCommand
             DefaultValueFactory = _ => "0/1",
         };
         var batch = new Option<int>("--batch") { Description = "Images generated together", DefaultValueFactory = _ => 32 };
-        var output = new Option<string>("--out") { Description = "Folder for the PNGs and samples.npz (created if missing)", DefaultValueFactory = _ => "samples" };
+        var output = new Option<string>("--out") { Description = "Folder for the PNGs and samples.npz (created if missing)", DefaultValueFactory = _ => "out/samples" };
 
         var command = new Command("sample", "Generate a numbered evaluation set (PNGs + .npz for FID), resumable and shardable");
         foreach (Option o in new Option[] { num, perClass, classes, shard })
@@ -83,17 +83,22 @@ internal static class SampleCommand
             int[] todo = mine.Where(i => !folder.IsComplete(i)).ToArray();
             Console.Error.WriteLine($"shard {shardIndex}/{shards}: {mine.Length} of {count} images, " +
                                     $"{mine.Length - todo.Length} already in {folder.Path}, {todo.Length} to make");
+            using ProgressDisplay display = ProgressDisplay.OnStderr();
             if (todo.Length > 0)
             {
                 using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures: true);
                 var clock = Stopwatch.StartNew();
-                for (int start = 0; start < todo.Length; start += batchSize)
+                using (ProgressBar overall = display.Start("sample", todo.Length, "images"))
                 {
-                    cancel.ThrowIfCancellationRequested();
-                    int[] indices = todo[start..Math.Min(todo.Length, start + batchSize)];
-                    GeneratedImage[] images = devices.Generate(indices.Select(classOf.Of).ToArray(), indices, options, cancel);
-                    folder.RecordSettings(settings);
-                    PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!)));
+                    for (int start = 0; start < todo.Length; start += batchSize)
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        int[] indices = todo[start..Math.Min(todo.Length, start + batchSize)];
+                        GeneratedImage[] images = devices.Generate(indices.Select(classOf.Of).ToArray(), indices, options, display, cancel);
+                        folder.RecordSettings(settings);
+                        PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!)));
+                        overall.Report(start + indices.Length);
+                    }
                 }
                 Console.Error.WriteLine($"{todo.Length} image(s) in {clock.Elapsed.TotalSeconds:F1} s");
             }
@@ -105,7 +110,7 @@ internal static class SampleCommand
                 Console.Error.WriteLine($"all {count} images present; {folder.NpzPath} exists");
             else
             {
-                folder.WriteNpz(cancel);
+                folder.WriteNpz(display, cancel);
                 Console.Error.WriteLine($"all {count} images present; wrote {folder.NpzPath}");
             }
             return CommandRunner.Ok;

@@ -9,9 +9,10 @@ public static class TokenPictures
     /// <summary>
     /// Decodes square token grids (each g*g ids, grid order, checked against the codebook) to
     /// pictures, one forward pass of the tokenizer at a time, so that device and host memory hold
-    /// one pass of float images however many grids are given.
+    /// one pass of float images however many grids are given. <paramref name="decoded"/> hears
+    /// the number of pictures done after each pass.
     /// </summary>
-    public static RgbImage[] Decode(VqModel tokenizer, IReadOnlyList<int[]> tokens)
+    public static RgbImage[] Decode(VqModel tokenizer, IReadOnlyList<int[]> tokens, IProgress<int>? decoded = null)
     {
         int g = (int)Math.Round(Math.Sqrt(tokens[0].Length));
         int size = g * tokenizer.Config.DownsampleFactor;
@@ -22,6 +23,7 @@ public static class TokenPictures
             int count = Math.Min(perPass, tokens.Count - first);
             int[] codes = tokens.Skip(first).Take(count).SelectMany(t => t).ToArray();
             pictures.AddRange(RgbImage.FromModelOutput(tokenizer.Decode(codes, count, g, g), count, size, size));
+            decoded?.Report(pictures.Count);
         }
         return [.. pictures];
     }

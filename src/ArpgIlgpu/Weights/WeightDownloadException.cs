@@ -3,7 +3,7 @@ namespace ArpgIlgpu.Weights;
 /// <summary>
 /// A download failed for a reason outside the user's input: the server (404, refused, timed out,
 /// dropped), the bytes (size or checksum mismatch), or the disk (full). The message is one line
-/// that names the URL or file; the command line prints it and exits with code 1.
+/// that names the URL or file; the command line prints it and exits with code 3.
 /// </summary>
 public sealed class WeightDownloadException : Exception
 {

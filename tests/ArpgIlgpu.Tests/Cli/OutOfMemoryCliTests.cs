@@ -4,7 +4,7 @@ namespace ArpgIlgpu.Tests.Cli;
 
 /// <summary>
 /// A request too large for the device fails before anything is written, with a message that says
-/// how much memory was needed and which options lower it; exit code 1 (a resource failure, not a
+/// how much memory was needed and which options lower it; exit code 5 (a device failure, not a
 /// malformed argument: the same batch may fit on another device).
 /// </summary>
 public class OutOfMemoryCliTests
@@ -18,7 +18,7 @@ public class OutOfMemoryCliTests
         CliResult result = CliInvocation.Run("sample", "--model", "tiny-random", "--num", "60000", "--batch", "60000",
             "--device", "cpu", "--out", dir.File("out"));
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(5, result.ExitCode);
         string error = result.Error.Split('\n').Single(l => l.StartsWith("error:", StringComparison.Ordinal));
         Assert.Contains("out of device memory", error);
         Assert.Matches(@"[0-9.]+ GiB more were needed \([0-9.]+ GiB of the host's [0-9.]+ GiB in use\)", error);

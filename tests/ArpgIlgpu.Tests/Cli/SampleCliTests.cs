@@ -156,7 +156,7 @@ public class SampleCliTests(BaseSampleRun baseRun) : IClassFixture<BaseSampleRun
         cancel.Cancel();
         watcher.Join();
 
-        Assert.Equal(1, cancelled.ExitCode);
+        Assert.Equal(130, cancelled.ExitCode);
         Assert.Contains("cancelled", cancelled.Error);
         string[] left = Directory.GetFiles(folder).Select(f => Path.GetFileName(f)!).ToArray();
         string[] pngs = left.Where(n => n.EndsWith(".png", StringComparison.Ordinal)).ToArray();
@@ -193,7 +193,7 @@ public class SampleCliTests(BaseSampleRun baseRun) : IClassFixture<BaseSampleRun
 
             Assert.True(arpg.WaitForExit(TimeSpan.FromSeconds(60)), "still running a minute after Ctrl-C");
             string stderr = await error;
-            Assert.True(arpg.ExitCode == 1, stderr);
+            Assert.True(arpg.ExitCode == 130, stderr);
             Assert.Contains("cancelled", stderr);
             string[] left = Directory.GetFiles(folder).Select(f => Path.GetFileName(f)).ToArray();
             string[] pngs = left.Where(n => n.EndsWith(".png", StringComparison.Ordinal)).ToArray();

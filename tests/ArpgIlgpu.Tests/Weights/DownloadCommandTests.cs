@@ -76,7 +76,7 @@ public sealed class DownloadCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_full_digest_from_the_user_manifest_rejects_a_corrupt_copy_with_exit_1()
+    public void A_full_digest_from_the_user_manifest_rejects_a_corrupt_copy_with_exit_3()
     {
         string digest = Convert.ToHexStringLower(SHA256.HashData(content));
         File.WriteAllText(Path.Combine(cache.Path, "manifest.json"), $$$"""{"VQ-16": {"sha256": "{{{digest}}}"}}""");
@@ -84,7 +84,7 @@ public sealed class DownloadCommandTests : IAsyncLifetime
 
         var result = Download("VQ-16");
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(3, result.ExitCode);
         string errorLine = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("error:"));
         Assert.StartsWith("error: checksum mismatch for vq_ds16_c2i.pt", errorLine);
         Assert.Empty(result.Out);
@@ -96,13 +96,13 @@ public sealed class DownloadCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public void A_refused_connection_exits_1_with_one_line()
+    public void A_refused_connection_exits_3_with_one_line()
     {
         int port = FakeWeightServer.ClosedPort();
 
         var result = CliInvocation.Run("download", "VQ-16", "--mirror", $"http://127.0.0.1:{port}", "--cache", cache.Path);
 
-        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(3, result.ExitCode);
         Assert.Equal($"error: connection refused by 127.0.0.1:{port} (fetching http://127.0.0.1:{port}{VqPath})",
             result.Error.Split('\n').Single(l => l.StartsWith("error:")).TrimEnd());
     }
