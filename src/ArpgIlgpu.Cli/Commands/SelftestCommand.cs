@@ -11,12 +11,13 @@ namespace ArpgIlgpu.Cli;
 /// CPU accelerator (the Cpu kernel profile) on random models (<see cref="SelfTest"/>): the tiny
 /// random model, an ARPG-L-width model (<see cref="SelfTest.ArpgLWidth"/>) and a decode of the
 /// tiny VQ (--quick: no ARPG-L width, a smaller decode). Prints one row per compared phase; exits 0 when everything
-/// matches, 1 naming the rows that do not.
+/// matches, and with the device-failure code (5) naming the rows that do not: wrong results are the
+/// device's (its driver's or our kernels' on it), not the user's input.
 /// </summary>
 internal static class SelftestCommand
 {
     /// <summary>The exit code of a mismatch.</summary>
-    private const int Mismatch = 1;
+    private const int Mismatch = CommandRunner.DeviceFailed;
 
     public static Command Create()
     {
