@@ -10,8 +10,10 @@ namespace ArpgIlgpu.Generation;
 /// multinomial draw per (image, query); temperature 0 takes the argmax instead. The logits never
 /// leave the device; only the B*m sampled ids are meant to be copied back.
 /// <para>
-/// The sampler needs no scratch memory: guidance is written over the conditional half of the
-/// logits buffer and the filters work in place, so nothing is allocated, per step or at all.
+/// The sampler needs no scratch memory: guidance is either computed on the fly by the draw or
+/// argmax (<see cref="Ops.GuideAndSample"/>, <see cref="Ops.GuideAndArgmax"/>) or written over the
+/// conditional half of the logits buffer, where the filters then work in place, so nothing is
+/// allocated, per step or at all.
 /// </para>
 /// </summary>
 public sealed class TokenSampler
@@ -36,7 +38,7 @@ public sealed class TokenSampler
     /// <summary>
     /// Samples the tokens of one step.
     /// logits: [2 * batch, queries, V], the conditional rows first (the head's output for the
-    /// step's queries); its first half is overwritten with the guided, filtered logits.
+    /// step's queries); its first half may be overwritten with the guided, filtered logits.
     /// positions: [queries], the grid position each query predicts; imageIndices: [batch], each
     /// image's index in the user's request; tokens: [batch, queries], written with code ids.
     /// The draw for (image, query) is Philox(seed; imageIndices[b], step, positions[q]), so it
@@ -50,19 +52,25 @@ public sealed class TokenSampler
         if (logits.Length < 2L * rows * vocab)
             throw new ArgumentException(
                 $"TokenSampler: logits hold {logits.Length} values, [2 * {batch}, {queries}, {vocab}] needs {2L * rows * vocab}");
-        ArrayView<float> guided = logits.SubView(0, (long)rows * vocab);
-        float divisor = Settings.IsGreedy ? 1f : Settings.TemperatureDivisor;
-        ops.GuideLogits(logits, guided, batch, queries, vocab, guidanceScale, divisor);
-
         if (Settings.IsGreedy)
         {
-            ops.Argmax(guided, rows, vocab, tokens);
+            ops.GuideAndArgmax(logits, batch, queries, vocab, guidanceScale, tokens);
             return;
         }
         // top_k >= V keeps every token (the official code clamps k to V).
-        if (Settings.TopK > 0 && Settings.TopK < vocab)
+        bool topK = Settings.TopK > 0 && Settings.TopK < vocab, topP = Settings.TopP < 1f;
+        if (!topK && !topP)
+        {
+            ops.GuideAndSample(logits, batch, queries, vocab, guidanceScale, Settings.TemperatureDivisor,
+                imageIndices, positions, step, Settings.Seed, tokens);
+            return;
+        }
+        // The filters work on the guided logits in place: guidance first, over the conditional half.
+        ArrayView<float> guided = logits.SubView(0, (long)rows * vocab);
+        ops.GuideLogits(logits, guided, batch, queries, vocab, guidanceScale, Settings.TemperatureDivisor);
+        if (topK)
             ops.TopKFilter(guided, rows, vocab, Settings.TopK);
-        if (Settings.TopP < 1f)
+        if (topP)
             ops.TopPFilter(guided, rows, vocab, Settings.TopP);
         ops.SampleTokens(guided, batch, queries, vocab, imageIndices, positions, step, Settings.Seed, tokens);
     }

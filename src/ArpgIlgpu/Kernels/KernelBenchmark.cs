@@ -76,15 +76,17 @@ public static class KernelBenchmark
             Time("silu*mul", "40x2816", 5.0 * 40 * 2816, 4.0 * 3 * 40 * 2816, () => ops.SiluMulInPlace(a.View, b.View));
         }
 
-        // guidance + argmax over the head's output: 2 rows x 20 queries x 16384 codes
+        // guidance + argmax or draw over the head's output: 2 rows x 20 queries x 16384 codes
+        // (bytes: both halves read once, as the fused GPU kernels do)
         {
             using Tensor<float> logits = F(2, 20, 16384);
             using var tokens = new Tensor<int>(device, 20);
-            Time("guide+argmax", "2x20x16384", 4.0 * 20 * 16384, 4.0 * 3 * 20 * 16384, () =>
-            {
-                ops.GuideLogits(logits.View, logits.Slice(0, 20 * 16384), 1, 20, 16384, 4f, 1f);
-                ops.Argmax(logits.Slice(0, 20 * 16384), 20, 16384, tokens.View);
-            });
+            using var images = Tensor<int>.FromArray(device, [0], 1);
+            using var positions = Tensor<int>.FromArray(device, Enumerable.Range(0, 20).ToArray(), 20);
+            Time("guide+argmax", "2x20x16384", 4.0 * 20 * 16384, 4.0 * 2 * 20 * 16384,
+                () => ops.GuideAndArgmax(logits.View, 1, 20, 16384, 4f, tokens.View));
+            Time("guide+sample", "2x20x16384", 6.0 * 20 * 16384, 4.0 * 2 * 20 * 16384,
+                () => ops.GuideAndSample(logits.View, 1, 20, 16384, 4f, 1f, images.View, positions.View, 0, 1, tokens.View));
         }
 
         // the VQ-16 decoder's costliest layers: 3x3 convolutions and GroupNorm at 128 channels

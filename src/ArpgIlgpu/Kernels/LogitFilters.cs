@@ -14,7 +14,8 @@ namespace ArpgIlgpu.Kernels;
 /// Both filters find a threshold instead of sorting: a binary search over the 32 bits of an
 /// order-preserving integer key of the float logits (<see cref="OrderedKey"/>), each probe one pass
 /// over the row, so a row costs 33 (top-k) or 36 (top-p) passes, O(V) each, and no scratch
-/// memory. One thread per row. Neither filter is on by default (the official sampling script
+/// memory. One thread per row (ThreadPerRow), or one group per row that makes each probe a
+/// parallel pass (GroupPerRow). Neither filter is on by default (the official sampling script
 /// never sets them), so they are kept simple rather than fast.
 /// The sort order the rules refer to is: higher logit first, equal logits by lower index first
 /// (a stable descending sort).
@@ -92,6 +93,130 @@ internal static class LogitFilterKernels
         }
     }
 
+    /// <summary>
+    /// <see cref="TopK"/> by a group per row: the same threshold search over the 32 key bits, each
+    /// probe a parallel count. logits: [rows, vocab], in place; 1 &lt;= k &lt;= vocab; rows * vocab
+    /// fits an int. Launch: grid = rows, groups of 256. Thread t counts the keys of j = t, t + 256,
+    /// ... (coalesced loads) and the counts meet in 256 ints of shared memory (<see cref="RowGroup.Reduce"/>,
+    /// no bank conflicts); the 32 probes read the row 32 times (from cache after the first), 64 loads per
+    /// thread each at V = 16384, so a row costs about 2,000 loads per thread instead of 33 * V.
+    /// </summary>
+    [Kernel(ExplicitlyGrouped = true)]
+    public static void GroupTopK(ArrayView<float> logits, int vocab, int k)
+    {
+        ArrayView<int> counts = SharedMemory.Allocate<int>(RowGroup.Size);
+        int offset = Grid.IdxX * vocab;
+        uint threshold = 0;
+        for (int bit = 31; bit >= 0; bit--)
+        {
+            uint candidate = threshold | (1u << bit);
+            int count = 0;
+            for (int j = Group.IdxX; j < vocab; j += RowGroup.Size)
+                if (OrderedKey(logits[offset + j]) >= candidate)
+                    count++;
+            if (RowGroup.Reduce<int, IntSum>(counts, count) >= k)
+                threshold = candidate;
+        }
+        for (int j = Group.IdxX; j < vocab; j += RowGroup.Size)
+            if (OrderedKey(logits[offset + j]) < threshold)
+                logits[offset + j] = float.NegativeInfinity;
+    }
+
+    /// <summary>
+    /// <see cref="TopP"/> by a group per row, with the same rule: max, sum and every probe's mass
+    /// P(key &gt; K) are parallel passes (thread t takes j = t, t + 256, ...: coalesced) reduced in
+    /// 256 floats of shared memory (<see cref="RowGroup.Reduce"/>: no bank conflicts, deterministic). The members of the
+    /// threshold's group of equal logits all have the same probability p, so thread 0 finds how
+    /// many of them are kept (R: the mass before the i-th member, before + p + ... + p, is &lt;=
+    /// topP for i &lt; R), a loop as long as the tie group (one member for distinct logits); the
+    /// last pass keeps the R members of lowest index, each thread ranking the members of its own
+    /// run of consecutive indices after a scan of the runs' member counts (288 ints).
+    /// logits: [rows, vocab], in place; 0 &lt; topP &lt; 1; rows * vocab fits an int. Launch: grid =
+    /// rows, groups of 256. The row is read 37 times (from cache after the first), 64 loads and
+    /// exponentials per thread each at V = 16384: it is bound by the exponentials.
+    /// </summary>
+    [Kernel(ExplicitlyGrouped = true)]
+    public static void GroupTopP(ArrayView<float> logits, int vocab, float topP)
+    {
+        ArrayView<float> floats = SharedMemory.Allocate<float>(RowGroup.Size);
+        ArrayView<int> ints = SharedMemory.Allocate<int>(RowGroup.ScanWords);
+        int t = Group.IdxX, offset = Grid.IdxX * vocab;
+        float max = float.NegativeInfinity;
+        for (int j = t; j < vocab; j += RowGroup.Size)
+            max = MathF.Max(max, logits[offset + j]);
+        max = RowGroup.Reduce<float, FloatMax>(floats, max);
+        float sum = 0f;
+        for (int j = t; j < vocab; j += RowGroup.Size)
+            sum += MathF.Exp(logits[offset + j] - max);
+        sum = RowGroup.Reduce<float, FloatSum>(floats, sum);
+
+        uint threshold = 0;
+        for (int bit = 31; bit >= 0; bit--)
+        {
+            uint candidate = threshold | (1u << bit);
+            // P(key >= candidate) = P(key > candidate - 1); candidate has a bit set, so no underflow.
+            if (GroupMassAbove(floats, logits, offset, vocab, max, sum, candidate - 1) > topP)
+                threshold = candidate;
+        }
+        float before = GroupMassAbove(floats, logits, offset, vocab, max, sum, threshold);
+
+        // The tie group at the threshold: its size, its members' probability, how many are kept.
+        int members = 0;
+        float p = 0f;
+        for (int j = t; j < vocab; j += RowGroup.Size)
+        {
+            float x = logits[offset + j];
+            if (OrderedKey(x) == threshold)
+            {
+                members++;
+                p = MathF.Exp(x - max) / sum;
+            }
+        }
+        members = RowGroup.Reduce<int, IntSum>(ints, members);
+        p = RowGroup.Reduce<float, FloatMax>(floats, p);
+        int kept = 0;
+        if (t == 0)
+            for (; kept < members && before <= topP; kept++)
+                before += p;
+        kept = RowGroup.Broadcast(ints, kept, 0);
+
+        RowGroup.OwnRun(vocab, out int begin, out int end);
+        int runMembers = 0;
+        for (int j = begin; j < end; j++)
+            if (OrderedKey(logits[offset + j]) == threshold)
+                runMembers++;
+        int rank = RowGroup.ExclusiveScan<int, IntSum>(ints, runMembers, 0);
+        for (int j = begin; j < end; j++)
+        {
+            uint key = OrderedKey(logits[offset + j]);
+            if (key < threshold)
+                logits[offset + j] = float.NegativeInfinity;
+            else if (key == threshold)
+            {
+                if (rank >= kept)
+                    logits[offset + j] = float.NegativeInfinity;
+                rank++;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The row's probability mass of keys &gt; key, by the group: each thread sums j = t, t + 256, ...
+    /// and the partials meet in <paramref name="shared"/> (256 floats).
+    /// </summary>
+    private static float GroupMassAbove(ArrayView<float> shared, ArrayView<float> logits, int offset, int vocab,
+        float max, float sum, uint key)
+    {
+        float mass = 0f;
+        for (int j = Group.IdxX; j < vocab; j += RowGroup.Size)
+        {
+            float x = logits[offset + j];
+            if (OrderedKey(x) > key)
+                mass += MathF.Exp(x - max) / sum;
+        }
+        return RowGroup.Reduce<float, FloatSum>(shared, mass);
+    }
+
     /// <summary>Probability mass of the row's tokens whose key is &gt; key, summed in index order.</summary>
     private static float MassAbove(ArrayView<float> logits, long offset, int vocab, float max, float sum, uint key)
     {
@@ -121,6 +246,8 @@ public sealed partial class Ops
 {
     private Action<Index1D, ArrayView<float>, int, int>? topKFilter;
     private Action<Index1D, ArrayView<float>, int, float>? topPFilter;
+    private Action<KernelConfig, ArrayView<float>, int, int>? groupTopK;
+    private Action<KernelConfig, ArrayView<float>, int, float>? groupTopP;
 
     /// <summary>
     /// Top-k filter in place: per row, logits below the k-th largest become -inf (ties with it are
@@ -133,6 +260,13 @@ public sealed partial class Ops
         RequireRows(logits, rows, vocab, "TopKFilter");
         if (rows == 0)
             return;
+        if (Profile.Rows == RowVariant.GroupPerRow)
+        {
+            RowsTimesVocab(rows, 1, vocab, "TopKFilter");
+            groupTopK ??= Accelerator.LoadStreamKernel<ArrayView<float>, int, int>(LogitFilterKernels.GroupTopK);
+            groupTopK(new KernelConfig(rows, RowGroup.Size), logits, vocab, Math.Min(k, vocab));
+            return;
+        }
         topKFilter ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, int, int>(LogitFilterKernels.TopK, ImplicitGroupSize);
         topKFilter(rows, logits, vocab, Math.Min(k, vocab));
     }
@@ -149,6 +283,13 @@ public sealed partial class Ops
         RequireRows(logits, rows, vocab, "TopPFilter");
         if (rows == 0)
             return;
+        if (Profile.Rows == RowVariant.GroupPerRow)
+        {
+            RowsTimesVocab(rows, 1, vocab, "TopPFilter");
+            groupTopP ??= Accelerator.LoadStreamKernel<ArrayView<float>, int, float>(LogitFilterKernels.GroupTopP);
+            groupTopP(new KernelConfig(rows, RowGroup.Size), logits, vocab, topP);
+            return;
+        }
         topPFilter ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, int, float>(LogitFilterKernels.TopP, ImplicitGroupSize);
         topPFilter(rows, logits, vocab, topP);
     }

@@ -71,8 +71,11 @@ public static class Philox
     public static float Uniform(ulong seed, uint c0, uint c1, uint c2, uint c3) =>
         ToUniform(Generate(seed, c0, c1, c2, c3).X0);
 
-    /// <summary>bits / 2^32 rounded down to 24 bits: a float in [0, 1) with every value exact.</summary>
-    public static float ToUniform(uint bits) => (bits >> 8) * (1f / 16777216f);
+    /// <summary>
+    /// bits / 2^32 rounded down to 24 bits: a float in [0, 1) with every value exact. The 24 bits
+    /// go through int: ILGPU converts a uint to float through double, which GPUs without fp64 lack.
+    /// </summary>
+    public static float ToUniform(uint bits) => (int)(bits >> 8) * (1f / 16777216f);
 
     /// <summary>
     /// One round: two 32x32 -> 64-bit products of words 0 and 2; the high halves are mixed with

@@ -17,9 +17,45 @@ namespace ArpgIlgpu.Kernels;
 public readonly record struct SamplingShape(int Queries, int Vocab, int Step, ulong Seed);
 
 /// <summary>
+/// Where the group-per-row sampling kernels read row r's logit v, at flat index i = r * V + v
+/// (public only because ILGPU's CPU accelerator must see kernel parameter types). With Half = 0
+/// (default) the logits are x[i] as they are, x: [rows, V]. Otherwise they are guided on the fly
+/// from both classifier-free-guidance halves of x: [2B, m, V], (u + (c - u) * Scale) /
+/// Temperature with c = x[i] (conditional) and u = x[i + Half], the operation order of
+/// <see cref="SamplingKernels.Guide"/>. The branch is the same for every thread of a launch.
+/// </summary>
+/// <param name="Half">0, or B * m * V: where the unconditional rows start.</param>
+/// <param name="Scale">The guidance scale.</param>
+/// <param name="Temperature">The temperature divisor (1 for argmax).</param>
+public readonly record struct RowLogits(int Half, float Scale, float Temperature)
+{
+    /// <summary>The logit at flat index i.</summary>
+    public float Load(ArrayView<float> x, int i)
+    {
+        if (Half == 0)
+            return x[i];
+        float c = x[i], u = x[i + Half];
+        return (u + (c - u) * Scale) / Temperature;
+    }
+}
+
+/// <summary>A value and its index; the argmax's partial result.</summary>
+internal readonly record struct IndexedValue(float Value, int Index);
+
+/// <summary>The larger value; between equal values the lower index (argmax's tie rule).</summary>
+internal readonly struct FirstMaximum : IGroupOperation<IndexedValue>
+{
+    public IndexedValue Combine(IndexedValue a, IndexedValue b) =>
+        b.Value > a.Value || (b.Value == a.Value && b.Index < a.Index) ? b : a;
+}
+
+/// <summary>
 /// The token sampler's kernels: classifier-free guidance, argmax, and a draw from the softmax of a
-/// row (top-k and top-p filtering are in LogitFilters.cs). Each is barrier-free: one thread per
-/// element or per row, a row scanned sequentially, so the CPU accelerator runs them as they are.
+/// row (top-k and top-p filtering are in LogitFilters.cs). The ThreadPerRow kernels are
+/// barrier-free: one thread per element or per row, a row scanned sequentially, so the CPU
+/// accelerator runs them as they are. The GroupPerRow kernels give each row a group of
+/// <see cref="RowGroup.Size"/> threads and may read guidance's two halves directly
+/// (<see cref="RowLogits"/>), so that a step's sampling is one launch.
 /// </summary>
 internal static class SamplingKernels
 {
@@ -111,6 +147,106 @@ internal static class SamplingKernels
         tokens[r] = chosen < s.Vocab ? chosen : lastPossible;
     }
 
+    /// <summary>
+    /// tokens[r] = argmax_v logits(r, v), the lowest v among equal maxima, as <see cref="Argmax"/>.
+    /// x: [rows, V] (or both guidance halves, see <see cref="RowLogits"/>) -> tokens: [rows].
+    /// Launch: grid = rows, groups of 256. Thread t keeps the first maximum of v = t, t + 256, ...
+    /// (each load of the group is 256 consecutive floats: coalesced); the 256 (value, index) pairs
+    /// meet in 256 x 8 bytes of shared memory (<see cref="RowGroup.Reduce"/>: consecutive threads,
+    /// consecutive 8-byte words). At ARPG-L (V = 16384: 64 loads per thread, twice with guidance)
+    /// it is bound by memory bandwidth.
+    /// </summary>
+    [Kernel(ExplicitlyGrouped = true)]
+    public static void GroupArgmax(ArrayView<float> x, ArrayView<int> tokens, int vocab, RowLogits logits)
+    {
+        ArrayView<IndexedValue> partials = SharedMemory.Allocate<IndexedValue>(RowGroup.Size);
+        FirstMaximum first = default;
+        int r = Grid.IdxX, offset = r * vocab;
+        // index vocab: "none yet", above every real index, so a real -inf still wins the tie
+        var best = new IndexedValue(float.NegativeInfinity, vocab);
+        for (int v = Group.IdxX; v < vocab; v += RowGroup.Size)
+            best = first.Combine(best, new IndexedValue(logits.Load(x, offset + v), v));
+        best = RowGroup.Reduce<IndexedValue, FirstMaximum>(partials, best);
+        if (Group.IdxX == 0)
+            tokens[r] = best.Index < vocab ? best.Index : 0;
+    }
+
+    /// <summary>
+    /// One draw per row from softmax(logits(r, :)), the draw of <see cref="Sample"/> by a group:
+    ///   e_v = exp(x_v - max x); thread t owns the run [t * c, (t + 1) * c) of the row, c = ceil(V / 256),
+    ///   and sums it in index order (s_t); start_t = s_0 + ... + s_(t-1) (a scan in shared memory);
+    ///   the prefix of token v in run t is F(v) = start_t + (e_begin + ... + e_v), so F ends each run
+    ///   at start_t + s_t and the row at total = start_255 + s_255;
+    ///   token = the first v with e_v &gt; 0 and F(v) &gt; u * total, u = the row's Philox uniform.
+    /// As in the sequential kernel: a filtered logit (e_v = 0) is never drawn, and if u * total
+    /// rounds up to total the last token with e_v &gt; 0 is taken. Only the sums' association differs
+    /// from the sequential sampler's, so a draw differs only where u * total lies within float32
+    /// rounding of a boundary (about 2^-24 of total).
+    /// x: [Batch * Queries, V] (or both guidance halves, see <see cref="RowLogits"/>);
+    /// imageIndices: [Batch]; positions: [Queries]; tokens: [Batch * Queries].
+    /// Launch: grid = Batch * Queries, groups of 256. Shared memory: 288 floats and 256 ints, used
+    /// by the steps of <see cref="RowGroup"/> (laid out so that they have no bank conflicts).
+    /// Passes: the max, strided (coalesced); the run sums, each thread reading its own 64
+    /// consecutive floats at ARPG-L (a warp's load touches 32 lines, reused over the next
+    /// iterations from L1; the max pass brought the row's 64 KB to L2); the search, in which the
+    /// threads whose run ends past u * total walk it to their first token past it (the crossing
+    /// run in full, later runs one token each) and the earliest token wins. Thread 0 draws u and
+    /// broadcasts it. At ARPG-L it is bound by the exponentials (2 per logit) and
+    /// memory bandwidth (3 or 6 reads of each logit, from cache after the first).
+    /// </summary>
+    [Kernel(ExplicitlyGrouped = true)]
+    public static void GroupSample(ArrayView<float> x, ArrayView<int> imageIndices, ArrayView<int> positions,
+        ArrayView<int> tokens, SamplingShape s, RowLogits logits)
+    {
+        ArrayView<float> floats = SharedMemory.Allocate<float>(RowGroup.ScanWords);
+        ArrayView<int> ints = SharedMemory.Allocate<int>(RowGroup.Size);
+        int r = Grid.IdxX, t = Group.IdxX, offset = r * s.Vocab;
+
+        float max = float.NegativeInfinity;
+        for (int v = t; v < s.Vocab; v += RowGroup.Size)
+            max = MathF.Max(max, logits.Load(x, offset + v));
+        max = RowGroup.Reduce<float, FloatMax>(floats, max);
+
+        RowGroup.OwnRun(s.Vocab, out int begin, out int end);
+        float runSum = 0f;
+        int lastPositive = 0;
+        for (int v = begin; v < end; v++)
+        {
+            float e = MathF.Exp(logits.Load(x, offset + v) - max);
+            runSum += e;
+            if (e > 0f)
+                lastPositive = v;
+        }
+        float start = RowGroup.ExclusiveScan<float, FloatSum>(floats, runSum, 0f);
+        float runEnd = start + runSum;
+        float total = RowGroup.Broadcast(floats, runEnd, RowGroup.Size - 1);
+        float u = 0f;
+        if (t == 0)
+            u = Philox.Uniform(s.Seed, (uint)imageIndices[r / s.Queries], (uint)s.Step, (uint)positions[r % s.Queries],
+                Philox.TokenStream);
+        float target = RowGroup.Broadcast(floats, u, 0) * total;
+
+        // chosen = Vocab means "not in this run" (a negative sentinel would print as 4294967295 in
+        // ILGPU's OpenCL C and make PoCL warn)
+        int chosen = s.Vocab;
+        if (runEnd > target)
+        {
+            float prefix = 0f;
+            for (int v = begin; v < end && chosen == s.Vocab; v++)
+            {
+                float e = MathF.Exp(logits.Load(x, offset + v) - max);
+                prefix += e;
+                if (e > 0f && start + prefix > target)
+                    chosen = v;
+            }
+        }
+        chosen = RowGroup.Reduce<int, IntMin>(ints, chosen);
+        if (chosen == s.Vocab)
+            chosen = RowGroup.Reduce<int, IntMax>(ints, lastPositive);
+        if (t == 0)
+            tokens[r] = chosen;
+    }
+
     /// <summary>max_v x[offset + v] over a row of n values.</summary>
     internal static float RowMax(ArrayView<float> x, long offset, int n)
     {
@@ -141,6 +277,8 @@ public sealed partial class Ops
     private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float, float>? guide;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, int>? argmax;
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, SamplingShape>? sample;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, RowLogits>? groupArgmax;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, SamplingShape, RowLogits>? groupSample;
 
     /// <summary>
     /// Classifier-free guidance, then temperature: guided = (u + (c - u) * scale) / temperature,
@@ -174,6 +312,14 @@ public sealed partial class Ops
         Require(tokens, rows, "Argmax tokens");
         if (rows == 0)
             return;
+        if (Profile.Rows == RowVariant.GroupPerRow)
+        {
+            RowsTimesVocab(rows, 1, vocab, "Argmax");
+            groupArgmax ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, RowLogits>(
+                SamplingKernels.GroupArgmax);
+            groupArgmax(new KernelConfig(rows, RowGroup.Size), x, tokens, vocab, default);
+            return;
+        }
         argmax ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, int>(
             SamplingKernels.Argmax, ImplicitGroupSize);
         argmax(rows, x, tokens, vocab);
@@ -197,9 +343,85 @@ public sealed partial class Ops
         Require(tokens, rows, "SampleTokens tokens");
         if (rows == 0)
             return;
+        var shape = new SamplingShape(queries, vocab, step, seed);
+        if (Profile.Rows == RowVariant.GroupPerRow)
+        {
+            RowsTimesVocab(batch, queries, vocab, "SampleTokens");
+            groupSample ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>,
+                SamplingShape, RowLogits>(SamplingKernels.GroupSample);
+            groupSample(new KernelConfig(rows, RowGroup.Size), x, imageIndices, positions, tokens, shape, default);
+            return;
+        }
         sample ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>,
             ArrayView<int>, SamplingShape>(SamplingKernels.Sample, ImplicitGroupSize);
-        sample(rows, x, imageIndices, positions, tokens, new SamplingShape(queries, vocab, step, seed));
+        sample(rows, x, imageIndices, positions, tokens, shape);
+    }
+
+    /// <summary>
+    /// Guidance, then the argmax: tokens[r] = argmax_v (u + (c - u) * scale) of row r, the lowest
+    /// index among equal maxima. logits: [2 * batch, queries, vocab], conditional rows first;
+    /// tokens: [batch * queries]. With <see cref="RowVariant.GroupPerRow"/> one launch reads both
+    /// halves and leaves logits unchanged; otherwise <see cref="GuideLogits"/> overwrites the
+    /// conditional half before <see cref="Argmax"/>.
+    /// </summary>
+    public void GuideAndArgmax(ArrayView<float> logits, int batch, int queries, int vocab, float scale, ArrayView<int> tokens)
+    {
+        int half = RowsTimesVocab(batch, queries, vocab, "GuideAndArgmax");
+        RequireGuided(logits, half, "GuideAndArgmax");
+        ArrayView<float> conditional = logits.SubView(0, half);
+        if (Profile.Rows != RowVariant.GroupPerRow)
+        {
+            GuideLogits(logits, conditional, batch, queries, vocab, scale, 1f);
+            Argmax(conditional, batch * queries, vocab, tokens);
+            return;
+        }
+        Require(tokens, batch * queries, "GuideAndArgmax tokens");
+        if (half == 0)
+            return;
+        groupArgmax ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, RowLogits>(
+            SamplingKernels.GroupArgmax);
+        groupArgmax(new KernelConfig(batch * queries, RowGroup.Size), logits, tokens, vocab, new RowLogits(half, scale, 1f));
+    }
+
+    /// <summary>
+    /// Guidance and temperature, then one draw per row from the softmax of
+    /// (u + (c - u) * scale) / temperature, as <see cref="SampleTokens"/> draws it. logits:
+    /// [2 * batch, queries, vocab], conditional rows first; imageIndices: [batch]; positions:
+    /// [queries]; tokens: [batch * queries]. With <see cref="RowVariant.GroupPerRow"/> one launch
+    /// reads both halves and leaves logits unchanged; otherwise <see cref="GuideLogits"/> overwrites
+    /// the conditional half before <see cref="SampleTokens"/>.
+    /// </summary>
+    public void GuideAndSample(ArrayView<float> logits, int batch, int queries, int vocab, float scale, float temperature,
+        ArrayView<int> imageIndices, ArrayView<int> positions, int step, ulong seed, ArrayView<int> tokens)
+    {
+        int half = RowsTimesVocab(batch, queries, vocab, "GuideAndSample");
+        RequireGuided(logits, half, "GuideAndSample");
+        ArrayView<float> conditional = logits.SubView(0, half);
+        if (Profile.Rows != RowVariant.GroupPerRow)
+        {
+            GuideLogits(logits, conditional, batch, queries, vocab, scale, temperature);
+            SampleTokens(conditional, batch, queries, vocab, imageIndices, positions, step, seed, tokens);
+            return;
+        }
+        if (!(temperature > 0f))
+            throw new ArgumentException($"GuideAndSample: temperature {temperature} must be positive");
+        Require(imageIndices, batch, "GuideAndSample imageIndices");
+        Require(positions, queries, "GuideAndSample positions");
+        Require(tokens, batch * queries, "GuideAndSample tokens");
+        if (half == 0)
+            return;
+        groupSample ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>,
+            SamplingShape, RowLogits>(SamplingKernels.GroupSample);
+        groupSample(new KernelConfig(batch * queries, RowGroup.Size), logits, imageIndices, positions, tokens,
+            new SamplingShape(queries, vocab, step, seed), new RowLogits(half, scale, temperature));
+    }
+
+    /// <summary>Checks that logits hold both guidance halves of half values each, indexable by an int.</summary>
+    private static void RequireGuided(ArrayView<float> logits, int half, string op)
+    {
+        if (2L * half > int.MaxValue)
+            throw new ArgumentException($"{op}: 2 x {half} logits are too many for one launch");
+        Require(logits, 2L * half, $"{op} logits");
     }
 
     /// <summary>Checks that x holds rows * vocab values, vocab at least 1, and that an int indexes them.</summary>

@@ -79,7 +79,7 @@ public sealed record DeviceProfile
         Runs = ElementRuns.OnePerThread,
         Gemm = GemmVariant.GpuTiles,
         Attention = AttentionVariant.FlashDecoding,
-        Rows = RowVariant.ThreadPerRow,
+        Rows = RowVariant.GroupPerRow,
         Conv2d = Conv2dVariant.Blocked,
         GroupNorm = GroupNormVariant.PerElement,
         Resample = ResampleVariant.PerElement,
@@ -172,6 +172,8 @@ public enum RowVariant
 {
     /// <summary>One thread per row, scanning it sequentially.</summary>
     ThreadPerRow,
+    /// <summary>One group of 256 threads per row, meeting in shared memory (<see cref="Kernels.RowGroup"/>).</summary>
+    GroupPerRow,
 }
 
 /// <summary>The convolution kernels (Kernels/Conv2d.cs).</summary>

@@ -1,5 +1,6 @@
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Kernels;
+using ArpgIlgpu.Kernels.Reference;
 using ArpgIlgpu.Runtime;
 using Xunit;
 
@@ -53,7 +54,7 @@ public class TokenSamplerTests
         [0f, 0, 1f, 1f],       // argmax of the conditional logits
     ];
 
-    [Theory, CpuCases(nameof(Pipelines)), OpenClCases(nameof(Pipelines))]
+    [Theory, CpuCases(nameof(Pipelines)), OpenClCases(nameof(Pipelines)), OpenClGpuCases(nameof(Pipelines)), SimulatorCases(nameof(Pipelines))]
     public void SamplesWhatTheOfficialStepSamples(string backend, float temperature, int topK, float topP, float scale)
     {
         ComputeDevice device = TestDevices.Get(backend);

@@ -1,3 +1,4 @@
+using ArpgIlgpu.Kernels.Reference;
 using ArpgIlgpu.Runtime;
 using Xunit;
 

@@ -1,4 +1,5 @@
 using ArpgIlgpu.Kernels;
+using ArpgIlgpu.Kernels.Reference;
 using ArpgIlgpu.Runtime;
 using Xunit;
 

@@ -1,15 +1,26 @@
-namespace ArpgIlgpu.Tests;
+namespace ArpgIlgpu.Kernels.Reference;
 
 /// <summary>
 /// Plain scalar versions of the official sampling code (models/arpg.py: generate() and
 /// top_k_top_p_filtering), in double precision, one row [V] at a time: the references the
-/// sampling kernels are tested against. Written from the PyTorch code, not from the kernels.
+/// sampling kernels (Sampling.cs, LogitFilters.cs) are checked against. Written from the PyTorch
+/// code, not from the kernels.
 /// </summary>
 public static class SamplingReference
 {
     /// <summary>uncond + (cond - uncond) * scale, divided by the temperature.</summary>
     public static double Guide(float cond, float uncond, float scale, float temperature) =>
         (uncond + ((double)cond - uncond) * scale) / temperature;
+
+    /// <summary>The index of the largest logit, the lowest among equal maxima (torch.argmax on the CPU).</summary>
+    public static int Argmax(float[] logits)
+    {
+        int best = 0;
+        for (int j = 1; j < logits.Length; j++)
+            if (logits[j] > logits[best])
+                best = j;
+        return best;
+    }
 
     /// <summary>
     /// Which logits top_k_top_p_filtering keeps (the others it sets to -inf). top-k: k =
