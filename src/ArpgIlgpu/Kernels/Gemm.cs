@@ -125,63 +125,8 @@ internal static class GemmKernels
         }
     }
 
-    /// <summary>Output tile of one group of the tiled GEMM: 64 x 64, 16 x 16 threads of 4 x 4 outputs.</summary>
-    public const int Tile = 64;
-    /// <summary>Threads per side of a tiled-GEMM group.</summary>
-    public const int TileThreads = 16;
-    /// <summary>The K-slice staged in shared memory per iteration.</summary>
-    public const int TileK = 16;
-
-    /// <summary>
-    /// Tiled GEMM for GPUs and PoCL, y[M,N] (+)= x[M,K] w[N,K]^T. A group of 16 x 16 threads owns a
-    /// 64 x 64 output tile; per 16-wide slice of K it stages x[64 rows, 16] and w[64 rows, 16] in
-    /// shared memory (k-major, so the inner loop reads consecutive m and n), then each thread adds
-    /// the outer product of its 4 x's and 4 w's to 16 register accumulators. Each element loaded
-    /// from global memory is reused 64 times.
-    /// </summary>
-    [Kernel(ExplicitlyGrouped = true)]
-    public static void Tiled<TW, SW>(ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
-        where TW : unmanaged where SW : struct, IStorage<TW>
-    {
-        SW storage = default;
-        ArrayView<float> xs = SharedMemory.Allocate<float>(TileK * Tile); // [k][m]
-        ArrayView<float> ws = SharedMemory.Allocate<float>(TileK * Tile); // [k][n]
-        int tx = Group.IdxX, ty = Group.IdxY, thread = ty * TileThreads + tx;
-        int m0 = Grid.IdxY * Tile, n0 = Grid.IdxX * Tile;
-        float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-        for (int k0 = 0; k0 < s.K; k0 += TileK)
-        {
-            // 256 threads stage 64 x 16 elements of each operand, 4 each; zeros past the edges
-            for (int r = 0; r < 4; r++)
-            {
-                int e = thread + r * TileThreads * TileThreads;
-                int row = e / TileK, kk = e % TileK, gk = k0 + kk;
-                int gm = m0 + row, gn = n0 + row;
-                xs[kk * Tile + row] = gm < s.M && gk < s.K ? x[(long)gm * s.K + gk] : 0f;
-                ws[kk * Tile + row] = gn < s.N && gk < s.K ? storage.Load(w, (long)gn * s.K + gk) : 0f;
-            }
-            Group.Barrier();
-            for (int kk = 0; kk < TileK; kk++)
-            {
-                int xa = kk * Tile + ty * 4, wa = kk * Tile + tx * 4;
-                float a0 = xs[xa], a1 = xs[xa + 1], a2 = xs[xa + 2], a3 = xs[xa + 3];
-                float b0 = ws[wa], b1 = ws[wa + 1], b2 = ws[wa + 2], b3 = ws[wa + 3];
-                c00 = Mad(a0, b0, c00); c01 = Mad(a0, b1, c01); c02 = Mad(a0, b2, c02); c03 = Mad(a0, b3, c03);
-                c10 = Mad(a1, b0, c10); c11 = Mad(a1, b1, c11); c12 = Mad(a1, b2, c12); c13 = Mad(a1, b3, c13);
-                c20 = Mad(a2, b0, c20); c21 = Mad(a2, b1, c21); c22 = Mad(a2, b2, c22); c23 = Mad(a2, b3, c23);
-                c30 = Mad(a3, b0, c30); c31 = Mad(a3, b1, c31); c32 = Mad(a3, b2, c32); c33 = Mad(a3, b3, c33);
-            }
-            Group.Barrier();
-        }
-        int m = m0 + ty * 4, n = n0 + tx * 4;
-        StoreRow(y, s, m, n, c00, c01, c02, c03);
-        StoreRow(y, s, m + 1, n, c10, c11, c12, c13);
-        StoreRow(y, s, m + 2, n, c20, c21, c22, c23);
-        StoreRow(y, s, m + 3, n, c30, c31, c32, c33);
-    }
-
-    private static void StoreRow(ArrayView<float> y, GemmShape s, int m, int n, float v0, float v1, float v2, float v3)
+    /// <summary>Outputs (m, n .. n+3), those inside the shape.</summary>
+    internal static void StoreRow(ArrayView<float> y, GemmShape s, int m, int n, float v0, float v1, float v2, float v3)
     {
         if (m >= s.M)
             return;
@@ -192,16 +137,19 @@ internal static class GemmKernels
     }
 }
 
+
 public sealed partial class Ops
 {
     private GemmLaunchers<float, Fp32Storage>? gemm32;
     private GemmLaunchers<ushort, Fp16Storage>? gemm16;
+    private GemmSplits? gemmSplits;
 
     /// <summary>Rows of x from which the tiled kernel is used on GPUs.</summary>
     private const int TiledFromRows = 64;
 
-    private GemmLaunchers<float, Fp32Storage> Gemm32 => gemm32 ??= new(Accelerator, ImplicitGroupSize);
-    private GemmLaunchers<ushort, Fp16Storage> Gemm16 => gemm16 ??= new(Accelerator, ImplicitGroupSize);
+    private GemmSplits Splits => gemmSplits ??= new(Accelerator, ImplicitGroupSize);
+    private GemmLaunchers<float, Fp32Storage> Gemm32 => gemm32 ??= new(Accelerator, ImplicitGroupSize, Splits);
+    private GemmLaunchers<ushort, Fp16Storage> Gemm16 => gemm16 ??= new(Accelerator, ImplicitGroupSize, Splits);
 
     /// <summary>
     /// y[M,N] = x[M,K] w[N,K]^T, or y += x w^T when <paramref name="accumulate"/>. Host CPUs
@@ -210,32 +158,42 @@ public sealed partial class Ops
     /// </summary>
     public void Gemm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
         bool accumulate = false) =>
-        Gemm32.Run(Choose(m, k), x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+        Gemm32.Run(Choose(m, k), Tiling(m, n, k), x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>As <see cref="Gemm(ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, int, bool)"/> with weights in float32 or float16.</summary>
     public void Gemm(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k, bool accumulate = false)
     {
         var shape = new GemmShape(m, n, k, accumulate ? 1 : 0);
         if (w.F16 is { } half)
-            Gemm16.Run(Choose(m, k), x, half.View, y, shape);
+            Gemm16.Run(Choose(m, k), Tiling(m, n, k), x, half.View, y, shape);
         else
-            Gemm32.Run(Choose(m, k), x, w.F32!.View, y, shape);
+            Gemm32.Run(Choose(m, k), Tiling(m, n, k), x, w.F32!.View, y, shape);
     }
 
     /// <summary>The row-blocked (barrier-free) GEMM; also the reference for the others.</summary>
     internal void GemmRowBlocked(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
         bool accumulate = false) =>
-        Gemm32.Run(GemmKernel.RowBlocked, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+        Gemm32.Run(GemmKernel.RowBlocked, default, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>The grouped GEMV-shaped GEMM (groups of 16 work items: GPUs and PoCL; K a multiple of 16).</summary>
-    internal void GemmGrouped(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
-        bool accumulate = false) =>
-        Gemm32.Run(GemmKernel.Grouped, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+    internal void GemmGrouped(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k,
+        bool accumulate = false) => Run(GemmKernel.Grouped, default, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
-    /// <summary>The tiled shared-memory GEMM (needs groups of 16 x 16 threads: GPUs and PoCL).</summary>
-    internal void GemmTiled(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
-        bool accumulate = false) =>
-        Gemm32.Run(GemmKernel.Tiled, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+    /// <summary>The tiled shared-memory GEMM (groups of 256 threads: GPUs and PoCL), its tiling chosen for the shape.</summary>
+    internal void GemmTiled(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k,
+        bool accumulate = false) => GemmTiled(x, w, y, m, n, k, accumulate, Tiling(m, n, k));
+
+    /// <summary>The tiled GEMM with a given tiling (tests cover each one).</summary>
+    internal void GemmTiled(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k,
+        bool accumulate, GemmTiling tiling) => Run(GemmKernel.Tiled, tiling, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+
+    private void Run(GemmKernel variant, GemmTiling tiling, ArrayView<float> x, StorageTensor w, ArrayView<float> y, GemmShape s)
+    {
+        if (w.F16 is { } half)
+            Gemm16.Run(variant, tiling, x, half.View, y, s);
+        else
+            Gemm32.Run(variant, tiling, x, w.F32!.View, y, s);
+    }
 
     /// <summary>
     /// The kernel for a shape under this device's profile: the row-blocked profile (ILGPU's CPU
@@ -251,16 +209,50 @@ public sealed partial class Ops
         : k % GemmKernels.GroupWidth != 0 ? GemmKernel.RowBlocked
         : GemmKernel.Grouped;
 
+    /// <summary>The tiled kernel's tiling for a shape on this device.</summary>
+    private GemmTiling Tiling(int m, int n, int k) => GemmTiling.For(m, n, k, Accelerator.NumMultiprocessors);
+
     private enum GemmKernel { RowBlocked, Grouped, Tiled }
 
-    /// <summary>The three GEMM kernels for one weight storage type, compiled on first use.</summary>
-    private sealed class GemmLaunchers<TW, SW>(Accelerator accelerator, int implicitGroupSize)
+    /// <summary>
+    /// What the K-split tiled GEMM needs besides its kernel: a device buffer for the splits'
+    /// partial products (grown on demand, kept) and the kernel that adds them into y.
+    /// </summary>
+    private sealed class GemmSplits(Accelerator accelerator, int implicitGroupSize)
+    {
+        private MemoryBuffer1D<float, Stride1D.Dense>? partial;
+        private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>? sum;
+
+        /// <summary>A buffer of at least <paramref name="length"/> floats.</summary>
+        public ArrayView<float> Partial(long length)
+        {
+            if (partial is null || partial.Length < length)
+            {
+                partial?.Dispose();
+                partial = accelerator.Allocate1D<float>(length);
+            }
+            return partial.View;
+        }
+
+        /// <summary>y[i] (+)= sum of the splits' partial[z, i].</summary>
+        public void Sum(ArrayView<float> y, GemmShape s, int splits)
+        {
+            sum ??= accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(
+                GemmTileKernels.SumSplits, implicitGroupSize);
+            int count = checked(s.M * s.N);
+            sum(count, partial!.View, y, count, splits, s.Accumulate);
+        }
+    }
+
+    /// <summary>The GEMM kernels for one weight storage type, compiled on first use.</summary>
+    private sealed class GemmLaunchers<TW, SW>(Accelerator accelerator, int implicitGroupSize, GemmSplits splits)
         where TW : unmanaged where SW : struct, IStorage<TW>
     {
         private Action<Index1D, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? rowBlocked;
-        private Action<KernelConfig, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? grouped, tiled;
+        private Action<KernelConfig, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? grouped;
+        private Action<KernelConfig, ArrayView<float>, ArrayView<TW>, ArrayView<float>, ArrayView<float>, GemmShape, int>? tiled128, tiled64;
 
-        public void Run(GemmKernel variant, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+        public void Run(GemmKernel variant, GemmTiling tiling, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
         {
             Require(x, (long)s.M * s.K, "Gemm x");
             Require(w, (long)s.N * s.K, "Gemm w");
@@ -284,13 +276,31 @@ public sealed partial class Ops
                         x, w, y, s);
                     break;
                 default:
-                    tiled ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>(
-                        GemmKernels.Tiled<TW, SW>);
-                    int t = GemmKernels.Tile;
-                    tiled(new KernelConfig(new Index2D((s.N + t - 1) / t, (s.M + t - 1) / t),
-                        new Index2D(GemmKernels.TileThreads, GemmKernels.TileThreads)), x, w, y, s);
+                    RunTiled(tiling, x, w, y, s);
                     break;
             }
+        }
+
+        private void RunTiled(GemmTiling tiling, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+        {
+            if (tiling.TileRows is not (128 or 64) || tiling.Splits < 1)
+                throw new ArgumentException($"tiled GEMM: no kernel for {tiling}");
+            var tiled = tiling.TileRows == 128
+                ? tiled128 ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, ArrayView<float>, GemmShape, int>(
+                    GemmTileKernels.Tiled128<TW, SW>)
+                : tiled64 ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, ArrayView<float>, GemmShape, int>(
+                    GemmTileKernels.Tiled64<TW, SW>);
+            int count = tiling.SplitCount(s.K), rows = tiling.TileRows;
+            var grid = new Index3D((s.N + rows - 1) / rows, (s.M + rows - 1) / rows, count);
+            var config = new KernelConfig(grid, new Index3D(GemmTileKernels.GroupSize, 1, 1));
+            if (count == 1)
+            {
+                tiled(config, x, w, y, y, s, Math.Max(s.K, 1));
+                return;
+            }
+            ArrayView<float> partial = splits.Partial((long)count * s.M * s.N);
+            tiled(config, x, w, y, partial, s, tiling.SplitK(s.K));
+            splits.Sum(y, s, count);
         }
     }
 }

@@ -69,6 +69,23 @@ public class KernelCompilationTests
         Assert.Equal(16, Regex.Matches(compiled.Source, @"= var\d+\s*\*\s*var\d+\s*\+\s*var\d+;").Count);
     }
 
+    /// <summary>
+    /// The tiled GEMM's inner loop reads shared memory as 16-byte vectors: 4 ld.shared.v4.f32 per
+    /// k of the 8 x 8 block (32 per slice of 8), 2 of the 4 x 4 block (16), for either weight storage.
+    /// </summary>
+    [Theory]
+    [InlineData("GemmTileKernels.Tiled128<fp32>", 32)]
+    [InlineData("GemmTileKernels.Tiled128<fp16>", 32)]
+    [InlineData("GemmTileKernels.Tiled64<fp32>", 16)]
+    [InlineData("GemmTileKernels.Tiled64<fp16>", 16)]
+    public void TheTiledGemmReadsSharedMemoryAsVectors(string kernel, int vectorLoads)
+    {
+        using Context context = DeviceFreeContext();
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, null!);
+        var compiled = (PTXCompiledKernel)backend.Compile(EntryPoint(kernel), default);
+        Assert.Equal(vectorLoads, Regex.Matches(compiled.PTXAssembly, @"ld\.shared\.v4\.f32").Count);
+    }
+
     /// <summary>A context with no devices, built with ComputeDevice's compiler settings.</summary>
     private static Context DeviceFreeContext() => Context.Create(b => ComputeDevice.WithCompilerSettings(b));
 
