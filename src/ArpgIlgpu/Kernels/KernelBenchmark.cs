@@ -57,7 +57,7 @@ public static class KernelBenchmark
             if (device.Kind == DeviceKind.Cpu)
                 continue; // minutes on the CPU accelerator; the profile's GEMM shows its rate
             Time("gemm (row-blocked)", $"{m}x{n}x{k}", flops, bytes, () => ops.GemmRowBlocked(x.View, w.View, y.View, m, n, k));
-            Time("gemm (grouped)", $"{m}x{n}x{k}", flops, bytes, () => ops.GemmGrouped(x.View, weights, y.View, m, n, k));
+            Time("gemm (gemv)", $"{m}x{n}x{k}", flops, bytes, () => ops.GemmGemv(x.View, weights, y.View, m, n, k));
             Time("gemm (tiled)", $"{m}x{n}x{k}", flops, bytes, () => ops.GemmTiled(x.View, weights, y.View, m, n, k));
         }
 

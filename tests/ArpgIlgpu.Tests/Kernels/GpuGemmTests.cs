@@ -6,7 +6,7 @@ using Xunit;
 namespace ArpgIlgpu.Tests.Kernels;
 
 /// <summary>
-/// The GPU profile's GEMM kernels (tiled, in each tiling, and grouped) with float32 and float16
+/// The GPU profile's GEMM kernels (tiled, in each tiling, and GEMV) with float32 and float16
 /// weights, against the double-precision product, on PoCL with the GPU profile and on ILGPU's
 /// three GPU simulators. Shapes straddle the tile edges (63, 64, 65, 127, 128, 129) and stay
 /// small: the simulators run each group's 256 threads as OS threads.
@@ -27,15 +27,15 @@ public class GpuGemmTests
         AssertMatchesReference(backend, precision, m, n, k,
             (ops, x, w, y, accumulate) => ops.GemmTiled(x, w, y, m, n, k, accumulate, new GemmTiling(rows, splits)));
 
-    public static IEnumerable<object[]> GroupedCases() =>
-        from c in new (int M, int N, int K)[] { (1, 1, 16), (2, 65, 64), (7, 63, 48), (63, 5, 16), (5, 129, 96) }
+    public static IEnumerable<object[]> GemvCases() =>
+        from c in new (int M, int N, int K)[] { (1, 1, 1), (2, 65, 64), (7, 63, 48), (63, 5, 17), (5, 129, 96), (4, 9, 600) }
         from precision in new[] { Precision.Fp32, Precision.Fp16 }
         select new object[] { precision, c.M, c.N, c.K };
 
-    [Theory, OpenClGpuCases(nameof(GroupedCases)), SimulatorCases(nameof(GroupedCases))]
-    public void GroupedMatchesReference(string backend, Precision precision, int m, int n, int k) =>
+    [Theory, OpenClGpuCases(nameof(GemvCases)), SimulatorCases(nameof(GemvCases))]
+    public void GemvMatchesReference(string backend, Precision precision, int m, int n, int k) =>
         AssertMatchesReference(backend, precision, m, n, k,
-            (ops, x, w, y, accumulate) => ops.GemmGrouped(x, w, y, m, n, k, accumulate));
+            (ops, x, w, y, accumulate) => ops.GemmGemv(x, w, y, m, n, k, accumulate));
 
     /// <summary>What the GPU profile runs for a shape (its choice of kernel and tiling), ARPG-like shapes scaled down.</summary>
     public static IEnumerable<object[]> ChosenCases() =>
