@@ -90,6 +90,9 @@ internal static class GemmKernels
     /// a lane reads consecutive k, conflict-free. Each thread holds 4 sums (its row n, 4 m's); the
     /// 32 lanes' sums meet in partial[lane][sub * 4 + m], rows 33 floats apart, so the writes of a
     /// warp (32 lanes, one sub) fall on 32 distinct banks and the column reads of the final sum too.
+    /// Per k a thread loads one W element and 4 x's from shared memory (each warp load 32
+    /// consecutive floats, one wavefront) for 4 FMAs: 1 shared wavefront per FMA, against about
+    /// 18 bytes per cycle per SM of W that HBM delivers, well within shared memory's 128.
     /// Bound: memory bandwidth (each W element is used for 4 FMAs per block of rows).
     /// </summary>
     [Kernel(ExplicitlyGrouped = true)]
@@ -105,6 +108,10 @@ internal static class GemmKernels
         for (int m0 = 0; m0 < s.M; m0 += RowBlock)
         {
             float a0 = 0, a1 = 0, a2 = 0, a3 = 0; // outputs (m0 + i, n0 + sub)
+            // wChunk = w[n, c0 ..], advanced per chunk: ILGPU computes a value next to its first
+            // use, so with wRow[c0 + kk] the row's 64-bit offset was computed inside the loop over k;
+            // a view carried from chunk to chunk is computed before it
+            ArrayView<TW> wChunk = wRow;
             for (int c0 = 0; c0 < s.K; c0 += GemvChunk)
             {
                 StageRow(xs, 0, XRow(x, s, m0), c0, t, s.K);
@@ -115,12 +122,14 @@ internal static class GemmKernels
                 int length = Math.Min(GemvChunk, s.K - c0);
                 for (int kk = lane; kk < length; kk += GemvLanes)
                 {
-                    float v = storage.Load32(wRow, c0 + kk);
+                    float v = storage.Load32(wChunk, kk);
                     a0 = Mad(v, xs[kk], a0);
                     a1 = Mad(v, xs[GemvChunk + kk], a1);
                     a2 = Mad(v, xs[2 * GemvChunk + kk], a2);
                     a3 = Mad(v, xs[3 * GemvChunk + kk], a3);
                 }
+                if (c0 + GemvChunk < s.K)
+                    wChunk = wChunk.SubView(GemvChunk, wChunk.Length - GemvChunk);
                 Group.Barrier();
             }
             int at = lane * GemvPartialStride + sub * RowBlock;
