@@ -27,26 +27,28 @@ public class GpuGemmTests
         AssertMatchesReference(backend, precision, m, n, k,
             (ops, x, w, y, accumulate) => ops.GemmTiled(x, w, y, m, n, k, accumulate, new GemmTiling(rows, splits)));
 
-    public static IEnumerable<object[]> GemvCases() =>
-        from c in new (int M, int N, int K)[] { (1, 1, 1), (2, 65, 64), (7, 63, 48), (63, 5, 17), (5, 129, 96), (4, 9, 600) }
+    /// <summary>
+    /// The GEMV kernel at decoding-sized M (K past one staged chunk of 512 too), and what the GPU
+    /// profile chooses for a shape (kernel and tiling) at ARPG-like shapes scaled down.
+    /// </summary>
+    public static IEnumerable<object[]> GemvAndChosenCases() =>
+        from c in new (string Kernel, int M, int N, int K)[]
+        {
+            ("gemv", 1, 1, 1), ("gemv", 2, 65, 64), ("gemv", 7, 63, 48), ("gemv", 63, 5, 17), ("gemv", 5, 129, 96), ("gemv", 4, 9, 600),
+            ("chosen", 2, 128, 64), ("chosen", 8, 96, 64), ("chosen", 64, 128, 64), ("chosen", 130, 128, 48), ("chosen", 96, 64, 5),
+        }
         from precision in new[] { Precision.Fp32, Precision.Fp16 }
-        select new object[] { precision, c.M, c.N, c.K };
+        select new object[] { c.Kernel, precision, c.M, c.N, c.K };
 
-    [Theory, OpenClGpuCases(nameof(GemvCases)), SimulatorCases(nameof(GemvCases))]
-    public void GemvMatchesReference(string backend, Precision precision, int m, int n, int k) =>
-        AssertMatchesReference(backend, precision, m, n, k,
-            (ops, x, w, y, accumulate) => ops.GemmGemv(x, w, y, m, n, k, accumulate));
-
-    /// <summary>What the GPU profile runs for a shape (its choice of kernel and tiling), ARPG-like shapes scaled down.</summary>
-    public static IEnumerable<object[]> ChosenCases() =>
-        from c in new (int M, int N, int K)[] { (2, 128, 64), (8, 96, 64), (64, 128, 64), (130, 128, 48), (96, 64, 5) }
-        from precision in new[] { Precision.Fp32, Precision.Fp16 }
-        select new object[] { precision, c.M, c.N, c.K };
-
-    [Theory, OpenClGpuCases(nameof(ChosenCases)), SimulatorCases(nameof(ChosenCases))]
-    public void ChosenKernelMatchesReference(string backend, Precision precision, int m, int n, int k) =>
-        AssertMatchesReference(backend, precision, m, n, k,
-            (ops, x, w, y, accumulate) => ops.Gemm(x, w, y, m, n, k, accumulate));
+    [Theory, OpenClGpuCases(nameof(GemvAndChosenCases)), SimulatorCases(nameof(GemvAndChosenCases))]
+    public void GemvAndChosenMatchReference(string backend, string kernel, Precision precision, int m, int n, int k) =>
+        AssertMatchesReference(backend, precision, m, n, k, (ops, x, w, y, accumulate) =>
+        {
+            if (kernel == "gemv")
+                ops.GemmGemv(x, w, y, m, n, k, accumulate);
+            else
+                ops.Gemm(x, w, y, m, n, k, accumulate);
+        });
 
     [Theory]
     [InlineData(128, 1024, 1024, 132, 64, 4)] // 32 tiles of 64 on 132 SMs: K in 4 ranges of 256
