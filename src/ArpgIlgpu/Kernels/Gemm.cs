@@ -173,7 +173,6 @@ internal static class GemmKernels
     }
 }
 
-
 public sealed partial class Ops
 {
     private GemmLaunchers<float, Fp32Storage>? gemm32;
@@ -197,14 +196,8 @@ public sealed partial class Ops
         Gemm32.Run(Choose(m), Tiling(m, n, k), x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>As <see cref="Gemm(ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, int, bool)"/> with weights in float32 or float16.</summary>
-    public void Gemm(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k, bool accumulate = false)
-    {
-        var shape = new GemmShape(m, n, k, accumulate ? 1 : 0);
-        if (w.F16 is { } half)
-            Gemm16.Run(Choose(m), Tiling(m, n, k), x, half.View, y, shape);
-        else
-            Gemm32.Run(Choose(m), Tiling(m, n, k), x, w.F32!.View, y, shape);
-    }
+    public void Gemm(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k, bool accumulate = false) =>
+        Run(Choose(m), Tiling(m, n, k), x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>The row-blocked (barrier-free) GEMM; also the reference for the others.</summary>
     internal void GemmRowBlocked(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
@@ -223,6 +216,7 @@ public sealed partial class Ops
     internal void GemmTiled(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k,
         bool accumulate, GemmTiling tiling) => Run(GemmKernel.Tiled, tiling, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
+    /// <summary>A GEMM kernel on weights in float32 or float16.</summary>
     private void Run(GemmKernel variant, GemmTiling tiling, ArrayView<float> x, StorageTensor w, ArrayView<float> y, GemmShape s)
     {
         if (w.F16 is { } half)
@@ -235,7 +229,7 @@ public sealed partial class Ops
     /// The kernel for a shape under this device's profile: the row-blocked profile (ILGPU's CPU
     /// accelerator and PoCL) takes the register-blocked one, whose inner loop PoCL vectorises once it may reassociate sums
     /// (<see cref="PoclCompatibility.AllowReassociation"/>; measured on PoCL at 2 x 2816 x 1024:
-    /// 22 GFLOP/s against 4.8 for the grouped GEMV kernel of then and 0.24 for the tiled one; at
+    /// 22 GFLOP/s against 4.8 and 0.24 for the earlier grouped and tiled GPU kernels; at
     /// 128 x 1024 x 1024: 112 against 17 and 8). On GPUs the tiled kernel for
     /// large M and the GEMV-shaped one for decoding-sized M.
     /// </summary>
