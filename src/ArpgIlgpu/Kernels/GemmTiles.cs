@@ -176,7 +176,7 @@ internal static class GemmTileKernels
     ///
     /// Bound: at ARPG-L's large-batch shapes (512 x 1024 x 1024, 512 x 2816 x 1024) FMA issue
     /// and latency (each x and w element is read from global memory once per tile, reused 128
-    /// or 64 times); 2 x 16.9 KB of shared memory per group.
+    /// or 64 times); 16.9 KB of shared memory per group (two buffers of both operands).
     /// </summary>
     private static void Tiled<TW, SW, TB>(ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, ArrayView<float> partial,
         GemmShape s, int splitK)
