@@ -66,6 +66,9 @@ public interface IStorage<T> where T : unmanaged
     /// <summary>v[i] as a float.</summary>
     float Load(ArrayView<T> v, long i);
 
+    /// <summary>v[i] with a 32-bit index (a row view's offset): 32-bit address math in hot loops.</summary>
+    float Load32(ArrayView<T> v, int i);
+
     /// <summary>v[i] = value, converted to the storage type.</summary>
     void Store(ArrayView<T> v, long i, float value);
 }
@@ -77,6 +80,9 @@ public struct Fp32Storage : IStorage<float>
     public readonly float Load(ArrayView<float> v, long i) => v[i];
 
     /// <inheritdoc />
+    public readonly float Load32(ArrayView<float> v, int i) => v[i];
+
+    /// <inheritdoc />
     public readonly void Store(ArrayView<float> v, long i, float value) => v[i] = value;
 }
 
@@ -85,6 +91,9 @@ public struct Fp16Storage : IStorage<ushort>
 {
     /// <inheritdoc />
     public readonly float Load(ArrayView<ushort> v, long i) => Float16.ToFloat(v[i]);
+
+    /// <inheritdoc />
+    public readonly float Load32(ArrayView<ushort> v, int i) => Float16.ToFloat(v[i]);
 
     /// <inheritdoc />
     public readonly void Store(ArrayView<ushort> v, long i, float value) => v[i] = Float16.FromFloat(value);

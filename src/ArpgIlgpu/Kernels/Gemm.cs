@@ -67,121 +67,102 @@ internal static class GemmKernels
         y[at] = s.Accumulate != 0 ? y[at] + value : value;
     }
 
-    /// <summary>Work items of a <see cref="Grouped"/> group: they share one K-slice, 16 floats wide.</summary>
-    public const int GroupWidth = 16;
-    /// <summary>Rows of W (outputs n) one <see cref="Grouped"/> group computes.</summary>
-    public const int GroupRows = 4;
+    /// <summary>Threads of a <see cref="Gemv"/> group.</summary>
+    public const int GemvGroupSize = 256;
+    /// <summary>Threads that share one row of W in <see cref="Gemv"/>.</summary>
+    public const int GemvLanes = 32;
+    /// <summary>Rows of W (outputs n) one <see cref="Gemv"/> group computes.</summary>
+    public const int GemvRows = GemvGroupSize / GemvLanes;
+    /// <summary>K-values of x that <see cref="Gemv"/> stages in shared memory per step.</summary>
+    public const int GemvChunk = 2 * GemvGroupSize;
+    /// <summary>Floats from one lane's partial sums to the next: 32 outputs and 1 of padding.</summary>
+    private const int GemvPartialStride = GemvRows * RowBlock + 1;
 
     /// <summary>
-    /// GEMV-shaped GEMM for small M on GPUs: y[m, n] (+)= sum_k x[m, k] w[n, k].
-    /// A group of 16 work items owns 4 rows of W (n0 .. n0+3); work item t reads k = t, t+16, ...
-    /// so the group's loads of a W row are 16 consecutive floats (coalesced), and W streams from
-    /// memory once while X (small) stays in cache. For each block of 4 rows of X the 16 partial
-    /// sums of every output meet in shared memory.
-    /// K must be a multiple of 16 (every ARPG width is).
+    /// GEMV-shaped GEMM for decoding-sized M (1 - 63 rows) on GPUs: y[m, n] (+)= sum_k x[m, k] w[n, k],
+    /// x: [M, K], w: [N, K] in fp32 or fp16, y: [M, N]. Grid N/8 groups of 256 threads: the group
+    /// owns W rows n0 .. n0+7, thread (sub, lane) = (t / 32, t % 32) takes row n0 + sub and
+    /// k = lane, lane + 32, ..., so 32 consecutive threads read 32 consecutive elements of one W
+    /// row (128 bytes in fp32, 64 in fp16): W streams through once per block of 4 rows of x,
+    /// from memory the first time and from L1/L2 after (8 rows x K stay cached).
+    /// For each block of 4 rows of x, chunks of 512 k of those rows are staged in shared memory,
+    /// xs[m][k] (all eight W rows use them: 8 reads from shared per load from global memory);
+    /// a lane reads consecutive k, conflict-free. Each thread holds 4 sums (its row n, 4 m's); the
+    /// 32 lanes' sums meet in partial[lane][sub * 4 + m], rows 33 floats apart, so the writes of a
+    /// warp (32 lanes, one sub) fall on 32 distinct banks and the column reads of the final sum too.
+    /// Per k a thread loads one W element and 4 x's from shared memory (each warp load 32
+    /// consecutive floats, one wavefront) for 4 FMAs: 1 shared wavefront per FMA, against about
+    /// 18 bytes per cycle per SM of W that HBM delivers, well within shared memory's 128.
+    /// Bound: memory bandwidth (each W element is used for 4 FMAs per block of rows).
     /// </summary>
     [Kernel(ExplicitlyGrouped = true)]
-    public static void Grouped<TW, SW>(ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+    public static void Gemv<TW, SW>(ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
         where TW : unmanaged where SW : struct, IStorage<TW>
     {
         SW storage = default;
-        ArrayView<float> partial = SharedMemory.Allocate<float>(GroupRows * RowBlock * GroupWidth); // [n][m][t]
-        int t = Group.IdxX, n0 = Grid.IdxX * GroupRows;
-        long k = s.K;
+        ArrayView<float> xs = SharedMemory.Allocate<float>(RowBlock * GemvChunk); // [m][k]
+        ArrayView<float> partial = SharedMemory.Allocate<float>(GemvLanes * GemvPartialStride); // [lane][n][m]
+        int t = Group.IdxX, lane = t % GemvLanes, sub = t / GemvLanes, n0 = Grid.IdxX * GemvRows;
         // rows of W past N repeat the last row, so every load stays in bounds; they are not stored
-        long w0 = Math.Min(n0, s.N - 1) * k, w1 = Math.Min(n0 + 1, s.N - 1) * k;
-        long w2 = Math.Min(n0 + 2, s.N - 1) * k, w3 = Math.Min(n0 + 3, s.N - 1) * k;
+        ArrayView<TW> wRow = w.SubView((long)Math.Min(n0 + sub, s.N - 1) * s.K, s.K);
         for (int m0 = 0; m0 < s.M; m0 += RowBlock)
         {
-            long x0 = m0 * k, x1 = Math.Min(m0 + 1, s.M - 1) * k, x2 = Math.Min(m0 + 2, s.M - 1) * k, x3 = Math.Min(m0 + 3, s.M - 1) * k;
-            float a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
-            float a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0; // a[n][m]
-            // K is a multiple of 16 (the wrapper checks): no bounds test in the loop, which
-            // PoCL would otherwise not vectorise (measured 4.5 against 6-7 GB/s)
-            for (long c = t; c < k; c += GroupWidth)
+            float a0 = 0, a1 = 0, a2 = 0, a3 = 0; // outputs (m0 + i, n0 + sub)
+            // wChunk = w[n, c0 ..], advanced per chunk: ILGPU computes a value next to its first
+            // use, so with wRow[c0 + kk] the row's 64-bit offset was computed inside the loop over k;
+            // a view carried from chunk to chunk is computed before it
+            ArrayView<TW> wChunk = wRow;
+            for (int c0 = 0; c0 < s.K; c0 += GemvChunk)
             {
-                float p0 = x[x0 + c], p1 = x[x1 + c], p2 = x[x2 + c], p3 = x[x3 + c];
-                float v0 = storage.Load(w, w0 + c), v1 = storage.Load(w, w1 + c);
-                float v2 = storage.Load(w, w2 + c), v3 = storage.Load(w, w3 + c);
-                a00 = Mad(v0, p0, a00); a01 = Mad(v0, p1, a01); a02 = Mad(v0, p2, a02); a03 = Mad(v0, p3, a03);
-                a10 = Mad(v1, p0, a10); a11 = Mad(v1, p1, a11); a12 = Mad(v1, p2, a12); a13 = Mad(v1, p3, a13);
-                a20 = Mad(v2, p0, a20); a21 = Mad(v2, p1, a21); a22 = Mad(v2, p2, a22); a23 = Mad(v2, p3, a23);
-                a30 = Mad(v3, p0, a30); a31 = Mad(v3, p1, a31); a32 = Mad(v3, p2, a32); a33 = Mad(v3, p3, a33);
+                StageRow(xs, 0, XRow(x, s, m0), c0, t, s.K);
+                StageRow(xs, 1, XRow(x, s, m0 + 1), c0, t, s.K);
+                StageRow(xs, 2, XRow(x, s, m0 + 2), c0, t, s.K);
+                StageRow(xs, 3, XRow(x, s, m0 + 3), c0, t, s.K);
+                Group.Barrier();
+                int length = Math.Min(GemvChunk, s.K - c0);
+                for (int kk = lane; kk < length; kk += GemvLanes)
+                {
+                    float v = storage.Load32(wChunk, kk);
+                    a0 = Mad(v, xs[kk], a0);
+                    a1 = Mad(v, xs[GemvChunk + kk], a1);
+                    a2 = Mad(v, xs[2 * GemvChunk + kk], a2);
+                    a3 = Mad(v, xs[3 * GemvChunk + kk], a3);
+                }
+                if (c0 + GemvChunk < s.K)
+                    wChunk = wChunk.SubView(GemvChunk, wChunk.Length - GemvChunk);
+                Group.Barrier();
             }
-            const int W = GroupWidth;
-            partial[0 * W + t] = a00; partial[1 * W + t] = a01; partial[2 * W + t] = a02; partial[3 * W + t] = a03;
-            partial[4 * W + t] = a10; partial[5 * W + t] = a11; partial[6 * W + t] = a12; partial[7 * W + t] = a13;
-            partial[8 * W + t] = a20; partial[9 * W + t] = a21; partial[10 * W + t] = a22; partial[11 * W + t] = a23;
-            partial[12 * W + t] = a30; partial[13 * W + t] = a31; partial[14 * W + t] = a32; partial[15 * W + t] = a33;
+            int at = lane * GemvPartialStride + sub * RowBlock;
+            partial[at] = a0; partial[at + 1] = a1; partial[at + 2] = a2; partial[at + 3] = a3;
             Group.Barrier();
-            // work item t (< 16) sums output (n0 + t/4, m0 + t%4) over the 16 partials
-            int n = n0 + t / RowBlock, m = m0 + t % RowBlock;
-            float sum = 0f;
-            for (int j = 0; j < W; j++)
-                sum += partial[t * W + j];
-            if (n < s.N && m < s.M)
-                Store(y, s, m, n, sum);
-            Group.Barrier();
+            if (t < GemvRows * RowBlock)
+            {
+                // thread t sums output (m0 + t % 4, n0 + t / 4) over the 32 lanes
+                float sum = 0f;
+                for (int j = 0; j < GemvLanes; j++)
+                    sum += partial[j * GemvPartialStride + t];
+                int m = m0 + t % RowBlock, n = n0 + t / RowBlock;
+                if (m < s.M && n < s.N)
+                    Store(y, s, m, n, sum);
+            }
+            Group.Barrier(); // partial is written again by the next block of rows
         }
     }
 
-    /// <summary>Output tile of one group of the tiled GEMM: 64 x 64, 16 x 16 threads of 4 x 4 outputs.</summary>
-    public const int Tile = 64;
-    /// <summary>Threads per side of a tiled-GEMM group.</summary>
-    public const int TileThreads = 16;
-    /// <summary>The K-slice staged in shared memory per iteration.</summary>
-    public const int TileK = 16;
+    /// <summary>Row m of x (rows past M repeat the last: loads stay in bounds, those sums are not stored).</summary>
+    private static ArrayView<float> XRow(ArrayView<float> x, GemmShape s, int m) =>
+        x.SubView((long)Math.Min(m, s.M - 1) * s.K, s.K);
 
-    /// <summary>
-    /// Tiled GEMM for GPUs and PoCL, y[M,N] (+)= x[M,K] w[N,K]^T. A group of 16 x 16 threads owns a
-    /// 64 x 64 output tile; per 16-wide slice of K it stages x[64 rows, 16] and w[64 rows, 16] in
-    /// shared memory (k-major, so the inner loop reads consecutive m and n), then each thread adds
-    /// the outer product of its 4 x's and 4 w's to 16 register accumulators. Each element loaded
-    /// from global memory is reused 64 times.
-    /// </summary>
-    [Kernel(ExplicitlyGrouped = true)]
-    public static void Tiled<TW, SW>(ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
-        where TW : unmanaged where SW : struct, IStorage<TW>
+    /// <summary>xs[r][j] = row[c0 + j] for the chunk's j (thread t takes j = t and t + 256), zero past K.</summary>
+    private static void StageRow(ArrayView<float> xs, int r, ArrayView<float> row, int c0, int t, int k)
     {
-        SW storage = default;
-        ArrayView<float> xs = SharedMemory.Allocate<float>(TileK * Tile); // [k][m]
-        ArrayView<float> ws = SharedMemory.Allocate<float>(TileK * Tile); // [k][n]
-        int tx = Group.IdxX, ty = Group.IdxY, thread = ty * TileThreads + tx;
-        int m0 = Grid.IdxY * Tile, n0 = Grid.IdxX * Tile;
-        float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-        float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-        for (int k0 = 0; k0 < s.K; k0 += TileK)
-        {
-            // 256 threads stage 64 x 16 elements of each operand, 4 each; zeros past the edges
-            for (int r = 0; r < 4; r++)
-            {
-                int e = thread + r * TileThreads * TileThreads;
-                int row = e / TileK, kk = e % TileK, gk = k0 + kk;
-                int gm = m0 + row, gn = n0 + row;
-                xs[kk * Tile + row] = gm < s.M && gk < s.K ? x[(long)gm * s.K + gk] : 0f;
-                ws[kk * Tile + row] = gn < s.N && gk < s.K ? storage.Load(w, (long)gn * s.K + gk) : 0f;
-            }
-            Group.Barrier();
-            for (int kk = 0; kk < TileK; kk++)
-            {
-                int xa = kk * Tile + ty * 4, wa = kk * Tile + tx * 4;
-                float a0 = xs[xa], a1 = xs[xa + 1], a2 = xs[xa + 2], a3 = xs[xa + 3];
-                float b0 = ws[wa], b1 = ws[wa + 1], b2 = ws[wa + 2], b3 = ws[wa + 3];
-                c00 = Mad(a0, b0, c00); c01 = Mad(a0, b1, c01); c02 = Mad(a0, b2, c02); c03 = Mad(a0, b3, c03);
-                c10 = Mad(a1, b0, c10); c11 = Mad(a1, b1, c11); c12 = Mad(a1, b2, c12); c13 = Mad(a1, b3, c13);
-                c20 = Mad(a2, b0, c20); c21 = Mad(a2, b1, c21); c22 = Mad(a2, b2, c22); c23 = Mad(a2, b3, c23);
-                c30 = Mad(a3, b0, c30); c31 = Mad(a3, b1, c31); c32 = Mad(a3, b2, c32); c33 = Mad(a3, b3, c33);
-            }
-            Group.Barrier();
-        }
-        int m = m0 + ty * 4, n = n0 + tx * 4;
-        StoreRow(y, s, m, n, c00, c01, c02, c03);
-        StoreRow(y, s, m + 1, n, c10, c11, c12, c13);
-        StoreRow(y, s, m + 2, n, c20, c21, c22, c23);
-        StoreRow(y, s, m + 3, n, c30, c31, c32, c33);
+        int k0 = c0 + t, k1 = k0 + GemvGroupSize;
+        xs[r * GemvChunk + t] = k0 < k ? row[k0] : 0f;
+        xs[r * GemvChunk + GemvGroupSize + t] = k1 < k ? row[k1] : 0f;
     }
 
-    private static void StoreRow(ArrayView<float> y, GemmShape s, int m, int n, float v0, float v1, float v2, float v3)
+    /// <summary>Outputs (m, n .. n+3), those inside the shape.</summary>
+    internal static void StoreRow(ArrayView<float> y, GemmShape s, int m, int n, float v0, float v1, float v2, float v3)
     {
         if (m >= s.M)
             return;
@@ -196,71 +177,111 @@ public sealed partial class Ops
 {
     private GemmLaunchers<float, Fp32Storage>? gemm32;
     private GemmLaunchers<ushort, Fp16Storage>? gemm16;
+    private GemmSplits? gemmSplits;
 
     /// <summary>Rows of x from which the tiled kernel is used on GPUs.</summary>
     private const int TiledFromRows = 64;
 
-    private GemmLaunchers<float, Fp32Storage> Gemm32 => gemm32 ??= new(Accelerator, ImplicitGroupSize);
-    private GemmLaunchers<ushort, Fp16Storage> Gemm16 => gemm16 ??= new(Accelerator, ImplicitGroupSize);
+    private GemmSplits Splits => gemmSplits ??= new(Accelerator, ImplicitGroupSize);
+    private GemmLaunchers<float, Fp32Storage> Gemm32 => gemm32 ??= new(Accelerator, ImplicitGroupSize, Splits);
+    private GemmLaunchers<ushort, Fp16Storage> Gemm16 => gemm16 ??= new(Accelerator, ImplicitGroupSize, Splits);
 
     /// <summary>
     /// y[M,N] = x[M,K] w[N,K]^T, or y += x w^T when <paramref name="accumulate"/>. Host CPUs
     /// (PoCL, ILGPU's CPU accelerator) take the register-blocked kernel; GPUs the tiled one for
-    /// large M and the grouped GEMV-shaped one for small M (decoding).
+    /// large M and the GEMV-shaped one for small M (decoding).
     /// </summary>
     public void Gemm(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
         bool accumulate = false) =>
-        Gemm32.Run(Choose(m, k), x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+        Gemm32.Run(Choose(m), Tiling(m, n, k), x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>As <see cref="Gemm(ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, int, bool)"/> with weights in float32 or float16.</summary>
-    public void Gemm(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k, bool accumulate = false)
-    {
-        var shape = new GemmShape(m, n, k, accumulate ? 1 : 0);
-        if (w.F16 is { } half)
-            Gemm16.Run(Choose(m, k), x, half.View, y, shape);
-        else
-            Gemm32.Run(Choose(m, k), x, w.F32!.View, y, shape);
-    }
+    public void Gemm(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k, bool accumulate = false) =>
+        Run(Choose(m), Tiling(m, n, k), x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>The row-blocked (barrier-free) GEMM; also the reference for the others.</summary>
     internal void GemmRowBlocked(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
         bool accumulate = false) =>
-        Gemm32.Run(GemmKernel.RowBlocked, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+        Gemm32.Run(GemmKernel.RowBlocked, default, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
-    /// <summary>The grouped GEMV-shaped GEMM (groups of 16 work items: GPUs and PoCL; K a multiple of 16).</summary>
-    internal void GemmGrouped(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
-        bool accumulate = false) =>
-        Gemm32.Run(GemmKernel.Grouped, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+    /// <summary>The GEMV-shaped GEMM for decoding-sized M (groups of 256 threads: GPUs and PoCL).</summary>
+    internal void GemmGemv(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k,
+        bool accumulate = false) => Run(GemmKernel.Gemv, default, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
-    /// <summary>The tiled shared-memory GEMM (needs groups of 16 x 16 threads: GPUs and PoCL).</summary>
-    internal void GemmTiled(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,
-        bool accumulate = false) =>
-        Gemm32.Run(GemmKernel.Tiled, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+    /// <summary>The tiled shared-memory GEMM (groups of 256 threads: GPUs and PoCL), its tiling chosen for the shape.</summary>
+    internal void GemmTiled(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k,
+        bool accumulate = false) => GemmTiled(x, w, y, m, n, k, accumulate, Tiling(m, n, k));
+
+    /// <summary>The tiled GEMM with a given tiling (tests cover each one).</summary>
+    internal void GemmTiled(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k,
+        bool accumulate, GemmTiling tiling) => Run(GemmKernel.Tiled, tiling, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+
+    /// <summary>A GEMM kernel on weights in float32 or float16.</summary>
+    private void Run(GemmKernel variant, GemmTiling tiling, ArrayView<float> x, StorageTensor w, ArrayView<float> y, GemmShape s)
+    {
+        if (w.F16 is { } half)
+            Gemm16.Run(variant, tiling, x, half.View, y, s);
+        else
+            Gemm32.Run(variant, tiling, x, w.F32!.View, y, s);
+    }
 
     /// <summary>
     /// The kernel for a shape under this device's profile: the row-blocked profile (ILGPU's CPU
     /// accelerator and PoCL) takes the register-blocked one, whose inner loop PoCL vectorises once it may reassociate sums
     /// (<see cref="PoclCompatibility.AllowReassociation"/>; measured on PoCL at 2 x 2816 x 1024:
-    /// 22 GFLOP/s against 4.8 for the grouped kernel and 0.24 for the tiled one; at
+    /// 22 GFLOP/s against 4.8 and 0.24 for the earlier grouped and tiled GPU kernels; at
     /// 128 x 1024 x 1024: 112 against 17 and 8). On GPUs the tiled kernel for
-    /// large M and the grouped GEMV-shaped one for decoding-sized M.
+    /// large M and the GEMV-shaped one for decoding-sized M.
     /// </summary>
-    private GemmKernel Choose(int m, int k) =>
+    private GemmKernel Choose(int m) =>
         Profile.Gemm == GemmVariant.RowBlocked ? GemmKernel.RowBlocked
         : m >= TiledFromRows ? GemmKernel.Tiled
-        : k % GemmKernels.GroupWidth != 0 ? GemmKernel.RowBlocked
-        : GemmKernel.Grouped;
+        : GemmKernel.Gemv;
 
-    private enum GemmKernel { RowBlocked, Grouped, Tiled }
+    /// <summary>The tiled kernel's tiling for a shape on this device.</summary>
+    private GemmTiling Tiling(int m, int n, int k) => GemmTiling.For(m, n, k, Accelerator.NumMultiprocessors);
 
-    /// <summary>The three GEMM kernels for one weight storage type, compiled on first use.</summary>
-    private sealed class GemmLaunchers<TW, SW>(Accelerator accelerator, int implicitGroupSize)
+    private enum GemmKernel { RowBlocked, Gemv, Tiled }
+
+    /// <summary>
+    /// What the K-split tiled GEMM needs besides its kernel: a device buffer for the splits'
+    /// partial products (grown on demand, kept) and the kernel that adds them into y.
+    /// </summary>
+    private sealed class GemmSplits(Accelerator accelerator, int implicitGroupSize)
+    {
+        private MemoryBuffer1D<float, Stride1D.Dense>? partial;
+        private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>? sum;
+
+        /// <summary>A buffer of at least <paramref name="length"/> floats.</summary>
+        public ArrayView<float> Partial(long length)
+        {
+            if (partial is null || partial.Length < length)
+            {
+                partial?.Dispose();
+                partial = accelerator.Allocate1D<float>(length);
+            }
+            return partial.View;
+        }
+
+        /// <summary>y[i] (+)= sum of the splits' partial[z, i].</summary>
+        public void Sum(ArrayView<float> y, GemmShape s, int splits)
+        {
+            sum ??= accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(
+                GemmTileKernels.SumSplits, implicitGroupSize);
+            int count = checked(s.M * s.N);
+            sum(count, partial!.View, y, count, splits, s.Accumulate);
+        }
+    }
+
+    /// <summary>The GEMM kernels for one weight storage type, compiled on first use.</summary>
+    private sealed class GemmLaunchers<TW, SW>(Accelerator accelerator, int implicitGroupSize, GemmSplits splits)
         where TW : unmanaged where SW : struct, IStorage<TW>
     {
         private Action<Index1D, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? rowBlocked;
-        private Action<KernelConfig, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? grouped, tiled;
+        private Action<KernelConfig, ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>? gemv;
+        private Action<KernelConfig, ArrayView<float>, ArrayView<TW>, ArrayView<float>, ArrayView<float>, GemmShape, int>? tiled128, tiled64;
 
-        public void Run(GemmKernel variant, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+        public void Run(GemmKernel variant, GemmTiling tiling, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
         {
             Require(x, (long)s.M * s.K, "Gemm x");
             Require(w, (long)s.N * s.K, "Gemm w");
@@ -275,22 +296,38 @@ public sealed partial class Ops
                     int b = GemmKernels.RowBlock;
                     rowBlocked(checked((s.M + b - 1) / b * ((s.N + b - 1) / b)), x, w, y, s);
                     break;
-                case GemmKernel.Grouped:
-                    if (s.K % GemmKernels.GroupWidth != 0)
-                        throw new ArgumentException($"grouped GEMM: K = {s.K} is not a multiple of {GemmKernels.GroupWidth}");
-                    grouped ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>(
-                        GemmKernels.Grouped<TW, SW>);
-                    grouped(new KernelConfig((s.N + GemmKernels.GroupRows - 1) / GemmKernels.GroupRows, GemmKernels.GroupWidth),
+                case GemmKernel.Gemv:
+                    gemv ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>(
+                        GemmKernels.Gemv<TW, SW>);
+                    gemv(new KernelConfig((s.N + GemmKernels.GemvRows - 1) / GemmKernels.GemvRows, GemmKernels.GemvGroupSize),
                         x, w, y, s);
                     break;
                 default:
-                    tiled ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>(
-                        GemmKernels.Tiled<TW, SW>);
-                    int t = GemmKernels.Tile;
-                    tiled(new KernelConfig(new Index2D((s.N + t - 1) / t, (s.M + t - 1) / t),
-                        new Index2D(GemmKernels.TileThreads, GemmKernels.TileThreads)), x, w, y, s);
+                    RunTiled(tiling, x, w, y, s);
                     break;
             }
+        }
+
+        private void RunTiled(GemmTiling tiling, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+        {
+            if (tiling.TileRows is not (128 or 64) || tiling.Splits < 1)
+                throw new ArgumentException($"tiled GEMM: no kernel for {tiling}");
+            var tiled = tiling.TileRows == 128
+                ? tiled128 ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, ArrayView<float>, GemmShape, int>(
+                    GemmTileKernels.Tiled128<TW, SW>)
+                : tiled64 ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, ArrayView<float>, GemmShape, int>(
+                    GemmTileKernels.Tiled64<TW, SW>);
+            int count = tiling.SplitCount(s.K), rows = tiling.TileRows;
+            var grid = new Index3D((s.N + rows - 1) / rows, (s.M + rows - 1) / rows, count);
+            var config = new KernelConfig(grid, new Index3D(GemmTileKernels.GroupSize, 1, 1));
+            if (count == 1)
+            {
+                tiled(config, x, w, y, y, s, Math.Max(s.K, 1));
+                return;
+            }
+            ArrayView<float> partial = splits.Partial((long)count * s.M * s.N);
+            tiled(config, x, w, y, partial, s, tiling.SplitK(s.K));
+            splits.Sum(y, s, count);
         }
     }
 }

@@ -151,7 +151,10 @@ public enum GemmVariant
 {
     /// <summary>Barrier-free, one thread per 4 x 4 block of outputs.</summary>
     RowBlocked,
-    /// <summary>Shared-memory tiles for large M, a group per 4 rows of W (GEMV-shaped) for small M.</summary>
+    /// <summary>
+    /// Register-blocked shared-memory tiles for M &gt;= 64 (128 x 128, or 64 x 64 with K split when
+    /// fewer tiles than SMs), a GEMV-shaped kernel (a group per 8 rows of W) for smaller M.
+    /// </summary>
     GpuTiles,
 }
 

@@ -82,6 +82,28 @@ public class KernelCompilationTests
         Assert.Equal(16, Regex.Matches(compiled.Source, @"= var\d+\s*\*\s*var\d+\s*\+\s*var\d+;").Count);
     }
 
+    /// <summary>
+    /// The tiled GEMM's inner loop reads shared memory as 16-byte vectors: 4 ld.shared.v4.f32 per
+    /// k of the 8 x 8 block (32 per slice of 8), 2 of the 4 x 4 block (16), for either weight
+    /// storage, with 32-bit index math (each address is a 32-bit index widened once, mul.wide.u32).
+    /// </summary>
+    [Theory]
+    [InlineData("GemmTileKernels.Tiled128<fp32>", 32)]
+    [InlineData("GemmTileKernels.Tiled128<fp16>", 32)]
+    [InlineData("GemmTileKernels.Tiled64<fp32>", 16)]
+    [InlineData("GemmTileKernels.Tiled64<fp16>", 16)]
+    public void TheTiledGemmReadsSharedMemoryAsVectors(string kernel, int vectorLoads)
+    {
+        using Context context = DeviceFreeContext();
+        using var backend = new PTXBackend(context, CudaArchitecture.SM_80, CudaInstructionSet.ISA_80, null!);
+        var compiled = (PTXCompiledKernel)backend.Compile(EntryPoint(kernel), default);
+        string ptx = compiled.PTXAssembly;
+        Assert.Equal(vectorLoads, Regex.Matches(ptx, @"ld\.shared\.v4\.f32").Count);
+        // and the unrolled slice between its first and last vector load does no 64-bit multiply
+        string slice = ptx[ptx.IndexOf("ld.shared.v4.f32", StringComparison.Ordinal)..ptx.LastIndexOf("ld.shared.v4.f32", StringComparison.Ordinal)];
+        Assert.DoesNotMatch(@"m(ul|ad)\.lo\.[su]64", slice);
+    }
+
     /// <summary>A context with no devices, built with ComputeDevice's compiler settings.</summary>
     internal static Context DeviceFreeContext() => Context.Create(b => ComputeDevice.WithCompilerSettings(b));
 
