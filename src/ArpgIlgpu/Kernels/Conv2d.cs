@@ -50,7 +50,7 @@ public readonly record struct Conv2dShape(
 }
 
 /// <summary>2-D convolution as an implicit GEMM: no im2col buffer, the input is read in place.</summary>
-internal static class Conv2dKernels
+internal static partial class Conv2dKernels
 {
     /// <summary>Output channels one thread of the blocked kernel computes.</summary>
     public const int ChannelBlock = 4;
@@ -420,7 +420,9 @@ public sealed partial class Ops
         Conv2dShape shape, bool accumulate = false)
     {
         bool sweeps = Profile.Conv2d == Conv2dVariant.RowSweeps;
-        if (sweeps && Conv2dKernels.RowsTake(shape) && shape.OutWidth >= RowsFromWidth)
+        if (Profile.Conv2d == Conv2dVariant.ImplicitGemm && ImplicitGemmTakes(shape))
+            Conv2dImplicitGemm(x, weight, bias, y, shape, accumulate);
+        else if (sweeps && Conv2dKernels.RowsTake(shape) && shape.OutWidth >= RowsFromWidth)
             Conv2dSame3x3Rows(x, weight, bias, y, shape, accumulate);
         else if (sweeps && Conv2dKernels.PointwiseTakes(shape))
             Conv2dPointwiseRows(x, weight, bias, y, shape, accumulate);

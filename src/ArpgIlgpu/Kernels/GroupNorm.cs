@@ -42,7 +42,9 @@ public readonly record struct GroupNormShape(int Batch, int Channels, int Spatia
 /// chunks with Chan et al.'s parallel formula, and the element-wise normalisation. Statistics
 /// are float32 throughout; chunking keeps every sum short (4096 terms at most), so a 256x256
 /// plane does not lose precision the way one running sum of 262144 terms would, and it gives
-/// GPUs Batch*Groups*Chunks threads instead of Batch*Groups.
+/// GPUs Batch*Groups*Chunks threads instead of Batch*Groups. GPUs take instead one group of
+/// threads per group of channels for the statistics (<see cref="GroupNormKernels.GroupStatistics"/>),
+/// then the same normalisation.
 /// </summary>
 internal static class GroupNormKernels
 {
@@ -128,6 +130,86 @@ internal static class GroupNormKernels
         stats[at + 1] = 1f / MathF.Sqrt(m2 / count + eps);
     }
 
+    /// <summary>Threads of a <see cref="GroupStatistics"/> group.</summary>
+    public const int ReduceGroupSize = 256;
+
+    /// <summary>
+    /// The statistics for GPUs, one group per (b, g) instead of <see cref="ChunkStatistics"/> and
+    /// <see cref="CombineChunks"/>: over the group's N = (C/G)*Spatial elements x_i, two passes,
+    ///   mean = sum x_i / N,  M2 = sum (x_i - mean)^2,  stats = (mean, 1 / sqrt(M2 / N + eps)),
+    /// stored where <see cref="CombineChunks"/> stores them. The second pass subtracts the exact
+    /// float mean before squaring, so an offset mean costs no digits (one-pass E[x^2] - E[x]^2
+    /// would); each thread's sums have N / 256 terms (1024 at the VQ's largest, 4 x 256 x 256),
+    /// then 8 levels of pairwise tree, as short as the chunked kernels' sums.
+    /// x: [B, C, Spatial]; stats: the scratch of <see cref="GroupNormShape.StatisticsLength"/> floats.
+    /// Launch: grid B*G groups of <see cref="ReduceGroupSize"/> threads. Thread t holds partial
+    /// sums of elements t, t + 256, ..., 4 independent ones so that 4 loads are in flight.
+    /// Shared memory: one float per thread, reduced by halves with a barrier between steps;
+    /// step h has threads t &lt; h read words t and t + h: consecutive words, no bank conflicts.
+    /// Loads coalesce: consecutive threads read consecutive elements. Bound: bandwidth (x is
+    /// read twice, from cache the second time where the group fits in L2), and at batch 1 the
+    /// parallelism of 32 groups.
+    /// </summary>
+    [Kernel(ExplicitlyGrouped = true)]
+    public static void GroupStatistics(ArrayView<float> x, ArrayView<float> stats, GroupNormShape s, float eps)
+    {
+        ArrayView<float> partial = SharedMemory.Allocate<float>(ReduceGroupSize);
+        int group = Grid.IdxX, t = Group.IdxX, n = s.GroupLength;
+        ArrayView<float> elements = x.SubView((long)group * n, n);
+        float mean = GroupSum(partial, ThreadSum(elements, t, 0f, squares: false), t) / n;
+        float m2 = GroupSum(partial, ThreadSum(elements, t, mean, squares: true), t);
+        if (t == 0)
+        {
+            int at = s.GroupStatisticsOffset + 2 * group;
+            stats[at] = mean;
+            stats[at + 1] = 1f / MathF.Sqrt(m2 / n + eps);
+        }
+    }
+
+    /// <summary>
+    /// Thread t's share of a group's sum: sum over i = t, t + 256, ... of x_i, or of (x_i - mean)^2
+    /// when <paramref name="squares"/>, in 4 independent partial sums.
+    /// </summary>
+    private static float ThreadSum(ArrayView<float> x, int t, float mean, bool squares)
+    {
+        const int step = ReduceGroupSize;
+        int n = (int)x.Length, i = t;
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        for (; i + 3 * step < n; i += 4 * step)
+        {
+            s0 += Term(x[i], mean, squares);
+            s1 += Term(x[i + step], mean, squares);
+            s2 += Term(x[i + 2 * step], mean, squares);
+            s3 += Term(x[i + 3 * step], mean, squares);
+        }
+        for (; i < n; i += step)
+            s0 += Term(x[i], mean, squares);
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /// <summary>v, or (v - mean)^2.</summary>
+    private static float Term(float v, float mean, bool squares) => squares ? (v - mean) * (v - mean) : v;
+
+    /// <summary>
+    /// The sum of every thread's <paramref name="value"/> over the group, returned to all threads.
+    /// A barrier before every step of the tree and one after reading the total, so that the next
+    /// call may overwrite the shared floats.
+    /// </summary>
+    private static float GroupSum(ArrayView<float> partial, float value, int t)
+    {
+        partial[t] = value;
+        Group.Barrier();
+        for (int half = ReduceGroupSize / 2; half > 0; half /= 2)
+        {
+            if (t < half)
+                partial[t] += partial[t + half];
+            Group.Barrier();
+        }
+        float total = partial[0];
+        Group.Barrier();
+        return total;
+    }
+
     /// <summary>
     /// One thread per element (position p, plane b*C + c):
     ///   y[b, c, p] = (x[b, c, p] - mean[b, g]) / std[b, g] * gamma[c] + beta[c],  g = c / (C / G),
@@ -182,6 +264,8 @@ public sealed partial class Ops
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         GroupNormShape, int, ThreadRuns>? groupNormApplyPlanes;
 
+    private Action<KernelConfig, ArrayView<float>, ArrayView<float>, GroupNormShape, float>? groupNormGroupStatistics;
+
     /// <summary>
     /// y = GroupNorm(x) * gamma + beta, then y = y * sigmoid(y) when <paramref name="swish"/>.
     /// x, y: [B, C, Spatial] (y may alias x); gamma, beta: [C]; statistics: scratch of
@@ -189,14 +273,15 @@ public sealed partial class Ops
     /// </summary>
     public void GroupNorm(ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> y,
         ArrayView<float> statistics, GroupNormShape shape, float eps, bool swish) =>
-        GroupNorm(x, gamma, beta, y, statistics, shape, eps, swish, perElement: Profile.GroupNorm == GroupNormVariant.PerElement);
+        GroupNorm(x, gamma, beta, y, statistics, shape, eps, swish, Profile.GroupNorm);
 
     /// <summary>
     /// <see cref="GroupNorm(ArrayView{float}, ArrayView{float}, ArrayView{float}, ArrayView{float}, ArrayView{float}, GroupNormShape, float, bool)"/>
-    /// with the normalisation pass chosen: one work item per element (GPUs) or per run of planes (host CPUs).
+    /// with the variant chosen: statistics chunked (barrier-free) or by a group per (image, group)
+    /// (GPUs); the normalisation one work item per element (GPUs) or per run of planes (host CPUs).
     /// </summary>
     internal void GroupNorm(ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> y,
-        ArrayView<float> statistics, GroupNormShape shape, float eps, bool swish, bool perElement)
+        ArrayView<float> statistics, GroupNormShape shape, float eps, bool swish, GroupNormVariant variant)
     {
         if (shape.Groups < 1 || shape.Channels % shape.Groups != 0)
             throw new ArgumentException($"GroupNorm: {shape.Channels} channels do not split into {shape.Groups} groups");
@@ -207,15 +292,24 @@ public sealed partial class Ops
         Require(statistics, shape.StatisticsLength, "GroupNorm statistics");
         if (shape.Length == 0)
             return;
-        groupNormChunks ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            GroupNormShape, ThreadRuns>(GroupNormKernels.ChunkStatistics, ImplicitGroupSize);
-        groupNormCombine ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, GroupNormShape, float,
-            ThreadRuns>(GroupNormKernels.CombineChunks, ImplicitGroupSize);
         int groups = shape.Batch * shape.Groups, planes = shape.Batch * shape.Channels;
-        ThreadRuns chunks = Runs((long)groups * shape.Chunks), combine = Runs(groups);
-        groupNormChunks(chunks.Threads, x, statistics, shape, chunks);
-        groupNormCombine(combine.Threads, statistics, shape, eps, combine);
-        if (!perElement)
+        if (variant == GroupNormVariant.GroupReduce)
+        {
+            groupNormGroupStatistics ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, GroupNormShape,
+                float>(GroupNormKernels.GroupStatistics);
+            groupNormGroupStatistics(new KernelConfig(groups, GroupNormKernels.ReduceGroupSize), x, statistics, shape, eps);
+        }
+        else
+        {
+            groupNormChunks ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
+                GroupNormShape, ThreadRuns>(GroupNormKernels.ChunkStatistics, ImplicitGroupSize);
+            groupNormCombine ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, GroupNormShape,
+                float, ThreadRuns>(GroupNormKernels.CombineChunks, ImplicitGroupSize);
+            ThreadRuns chunks = Runs((long)groups * shape.Chunks), combine = Runs(groups);
+            groupNormChunks(chunks.Threads, x, statistics, shape, chunks);
+            groupNormCombine(combine.Threads, statistics, shape, eps, combine);
+        }
+        if (variant == GroupNormVariant.Planes)
         {
             groupNormApplyPlanes ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>,
                 ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GroupNormShape, int,

@@ -80,8 +80,8 @@ public sealed record DeviceProfile
         Gemm = GemmVariant.GpuTiles,
         Attention = AttentionVariant.FlashDecoding,
         Rows = RowVariant.GroupPerRow,
-        Conv2d = Conv2dVariant.Blocked,
-        GroupNorm = GroupNormVariant.PerElement,
+        Conv2d = Conv2dVariant.ImplicitGemm,
+        GroupNorm = GroupNormVariant.GroupReduce,
         Resample = ResampleVariant.PerElement,
     };
 
@@ -186,15 +186,19 @@ public enum Conv2dVariant
     Blocked,
     /// <summary>Work items that sweep whole rows or planes (3x3 and 1x1), vectorised by PoCL; others as Blocked.</summary>
     RowSweeps,
+    /// <summary>An implicit GEMM with 64 x 64 shared-memory tiles, groups of 256 threads (GPUs).</summary>
+    ImplicitGemm,
 }
 
-/// <summary>The GroupNorm normalisation pass (Kernels/GroupNorm.cs).</summary>
+/// <summary>How GroupNorm (Kernels/GroupNorm.cs) computes its statistics and runs its normalisation pass.</summary>
 public enum GroupNormVariant
 {
-    /// <summary>One work item per run of whole planes.</summary>
+    /// <summary>Barrier-free chunked statistics; one work item per run of whole planes.</summary>
     Planes,
-    /// <summary>One work item per element.</summary>
+    /// <summary>Barrier-free chunked statistics; one work item per element.</summary>
     PerElement,
+    /// <summary>Statistics by a group of 256 threads per (image, group), reduced in shared memory; one work item per element.</summary>
+    GroupReduce,
 }
 
 /// <summary>The upsampling kernels (Kernels/Resample.cs).</summary>

@@ -1,37 +1,13 @@
 using ArpgIlgpu.Kernels;
+using ArpgIlgpu.Kernels.Reference;
 using ArpgIlgpu.Runtime;
+using ILGPU;
 using Xunit;
 
 namespace ArpgIlgpu.Tests.Kernels;
 
 public class Conv2dTests
 {
-    /// <summary>The convolution as PyTorch defines it, in double precision, zero outside the input.</summary>
-    internal static float[] Reference(float[] x, float[] w, float[] bias, Conv2dShape s)
-    {
-        var y = new float[s.OutputLength];
-        int k = s.Kernel;
-        for (int b = 0; b < s.Batch; b++)
-        for (int co = 0; co < s.OutChannels; co++)
-        for (int oy = 0; oy < s.OutHeight; oy++)
-        for (int ox = 0; ox < s.OutWidth; ox++)
-        {
-            double acc = bias[co];
-            for (int ci = 0; ci < s.InChannels; ci++)
-            for (int ky = 0; ky < k; ky++)
-            for (int kx = 0; kx < k; kx++)
-            {
-                int iy = oy * s.Stride + ky - s.Pad, ix = ox * s.Stride + kx - s.Pad;
-                if (iy < 0 || iy >= s.InHeight || ix < 0 || ix >= s.InWidth)
-                    continue;
-                acc += (double)w[((co * s.InChannels + ci) * k + ky) * k + kx]
-                       * x[((b * s.InChannels + ci) * s.InHeight + iy) * s.InWidth + ix];
-            }
-            y[((b * s.OutChannels + co) * s.OutHeight + oy) * s.OutWidth + ox] = (float)acc;
-        }
-        return y;
-    }
-
     public static IEnumerable<object[]> Shapes() =>
     [
         // 3x3 "same": odd sizes, channel counts not multiples of the 4 x 4 register block
@@ -57,50 +33,80 @@ public class Conv2dTests
         [Conv2dShape.Downsample(1, 3, 10, 14)],
     ];
 
+    /// <summary>
+    /// Tile edges of the implicit GEMM (64 output channels x 64 pixels, 16 input channels per
+    /// step): 63, 64 and 65 channels and pixels, channel counts off the 16-channel slice, both
+    /// kernel sizes, strides 1 and 2, padding on every side or only after (the downsampling).
+    /// </summary>
+    public static IEnumerable<object[]> TileEdgeShapes() =>
+    [
+        [Conv2dShape.Same(batch: 1, inChannels: 16, outChannels: 64, height: 8, width: 8, kernel: 3)], // one whole tile
+        [Conv2dShape.Same(1, 17, 65, 7, 9, 3)],          // 63 pixels, 65 channels
+        [Conv2dShape.Same(1, 33, 63, 5, 13, 3)],         // 65 pixels, 63 channels
+        [Conv2dShape.Same(2, 32, 128, 16, 16, 3)],       // 8 x 2 tiles, two slices per tap
+        [Conv2dShape.Same(2, 20, 70, 9, 15, 1)],         // 1x1 over 270 pixels
+        [Conv2dShape.Downsample(batch: 2, channels: 65, height: 16, width: 18)],
+        [new Conv2dShape(1, 5, 9, 9, 7, 5, 5, Kernel: 3, Stride: 2, Pad: 1)],
+        [new Conv2dShape(2, 19, 8, 10, 66, 4, 5, Kernel: 1, Stride: 2, Pad: 0)],
+    ];
+
+    /// <summary>Shapes small enough for the GPU simulators, whose groups of 256 threads run as OS threads.</summary>
+    public static IEnumerable<object[]> SimulatorShapes() =>
+    [
+        [Conv2dShape.Same(1, 3, 5, 4, 5, 3)],
+        [Conv2dShape.Same(2, 17, 20, 5, 7, 3)],          // two pixel tiles, two slices per tap
+        [Conv2dShape.Same(1, 20, 9, 3, 17, 1)],
+        [Conv2dShape.Downsample(1, 5, 6, 8)],
+        [new Conv2dShape(1, 4, 7, 7, 6, 4, 4, Kernel: 3, Stride: 2, Pad: 1)],
+        [Conv2dShape.Same(1, 1, 1, 1, 1, 3)],
+    ];
+
     [Theory, CpuCases(nameof(Shapes)), OpenClCases(nameof(Shapes))]
     public void MatchesScalarReference(string backend, Conv2dShape s)
     {
         ComputeDevice device = TestDevices.Get(backend);
+        CheckKernel(device, s, "Conv2d", device.Ops.Conv2d);
+        // Conv2d takes the 8 x 8 kernel for 3x3 "same" shapes; the general one must agree too.
+        CheckKernel(device, s, "general kernel", device.Ops.Conv2dBlocked);
+        // so must the row-sweeping ones, on every backend, wherever they apply
+        if (Conv2dKernels.RowsTake(s))
+            CheckKernel(device, s, "row kernel", device.Ops.Conv2dSame3x3Rows);
+        if (Conv2dKernels.PointwiseTakes(s))
+            CheckKernel(device, s, "plane kernel", device.Ops.Conv2dPointwiseRows);
+    }
+
+    [Theory, OpenClGpuCases(nameof(TileEdgeShapes)), OpenClGpuCases(nameof(Shapes)), SimulatorCases(nameof(SimulatorShapes))]
+    public void ImplicitGemmMatchesScalarReference(string backend, Conv2dShape s)
+    {
+        ComputeDevice device = TestDevices.Get(backend);
+        CheckKernel(device, s, "implicit GEMM", device.Ops.Conv2dImplicitGemm);
+        // the GPU profile's Conv2d is the implicit GEMM
+        CheckKernel(device, s, "Conv2d", device.Ops.Conv2d);
+    }
+
+    /// <summary>A convolution kernel's wrapper: y (+)= conv2d(x, weight) + bias.</summary>
+    private delegate void Convolution(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
+        ArrayView<float> y, Conv2dShape s, bool accumulate);
+
+    /// <summary>Checks one kernel against the double reference, accumulating into y and overwriting it.</summary>
+    private static void CheckKernel(ComputeDevice device, Conv2dShape s, string what, Convolution convolution)
+    {
         var rng = new Random(s.GetHashCode());
         float[] x = TestData.Normal(rng, (int)s.InputLength), w = TestData.Normal(rng, (int)s.WeightLength);
-        float[] bias = TestData.Normal(rng, s.OutChannels);
+        float[] bias = TestData.Normal(rng, s.OutChannels), y0 = TestData.Normal(rng, (int)s.OutputLength);
         using var tx = Tensor<float>.FromArray(device, x, x.Length);
         using var tw = Tensor<float>.FromArray(device, w, w.Length);
         using var tb = Tensor<float>.FromArray(device, bias, bias.Length);
-        float[] y0 = TestData.Normal(rng, (int)s.OutputLength);
         using var ty = Tensor<float>.FromArray(device, y0, y0.Length);
-        float[] expected = Reference(x, w, bias, s);
+        float[] expected = Conv2dReference.Conv2d(x, w, bias, s);
         // float32 sums of Cin*k*k products against a double reference; the absolute term covers
         // sums that cancel towards zero (rounding grows like sqrt(terms)).
         float atol = 1e-5f * MathF.Sqrt(s.InChannels * s.Kernel * s.Kernel);
 
-        device.Ops.Conv2d(tx.View, tw.View, tb.View, ty.View, s, accumulate: true);
+        convolution(tx.View, tw.View, tb.View, ty.View, s, accumulate: true);
         TestData.AssertClose(expected.Select((e, i) => e + y0[i]).ToArray(), ty.ToArray(), rtol: 1e-4f, atol: atol,
-            "accumulated");
-        device.Ops.Conv2d(tx.View, tw.View, tb.View, ty.View, s);
-        TestData.AssertClose(expected, ty.ToArray(), rtol: 1e-4f, atol: atol);
-
-        // Conv2d takes the 8 x 8 kernel for 3x3 "same" shapes; the general one must agree too.
-        ty.Upload(y0);
-        device.Ops.Conv2dBlocked(tx.View, tw.View, tb.View, ty.View, s);
-        TestData.AssertClose(expected, ty.ToArray(), rtol: 1e-4f, atol: atol, "general kernel");
-
-        // so must the row-sweeping one, on every backend, wherever it applies
-        if (Conv2dKernels.RowsTake(s))
-        {
-            ty.Upload(y0);
-            device.Ops.Conv2dSame3x3Rows(tx.View, tw.View, tb.View, ty.View, s, accumulate: true);
-            TestData.AssertClose(expected.Select((e, i) => e + y0[i]).ToArray(), ty.ToArray(), rtol: 1e-4f, atol: atol,
-                "row kernel, accumulated");
-        }
-        if (Conv2dKernels.PointwiseTakes(s))
-        {
-            ty.Upload(y0);
-            device.Ops.Conv2dPointwiseRows(tx.View, tw.View, tb.View, ty.View, s, accumulate: true);
-            TestData.AssertClose(expected.Select((e, i) => e + y0[i]).ToArray(), ty.ToArray(), rtol: 1e-4f, atol: atol,
-                "plane kernel, accumulated");
-            device.Ops.Conv2dPointwiseRows(tx.View, tw.View, tb.View, ty.View, s);
-            TestData.AssertClose(expected, ty.ToArray(), rtol: 1e-4f, atol: atol, "plane kernel");
-        }
+            $"{what}, accumulated");
+        convolution(tx.View, tw.View, tb.View, ty.View, s, accumulate: false);
+        TestData.AssertClose(expected, ty.ToArray(), rtol: 1e-4f, atol: atol, what);
     }
 }
