@@ -66,7 +66,7 @@ internal static class SampleCommand
                 throw new InvalidInputException($"--batch {batchSize}: must be at least 1");
 
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: true, cancel);
-            GenerationOptions options = sampling.Read(parsed, choice.Arpg.GridSize);
+            GenerationOptions options = sampling.Read(parsed, choice);
             int[] labels = parsed.GetValue(classes) is { } list
                 ? ClassList.Parse(list)
                 : Enumerable.Range(0, choice.Arpg.NumClasses).ToArray();
@@ -93,7 +93,7 @@ internal static class SampleCommand
                     int[] indices = todo[start..Math.Min(todo.Length, start + batchSize)];
                     GeneratedImage[] images = devices.Generate(indices.Select(classOf.Of).ToArray(), indices, options, cancel);
                     folder.RecordSettings(settings);
-                    PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!)));
+                    PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!)), ResolvedSampling.PngText(choice.Name, options));
                 }
                 Console.Error.WriteLine($"{todo.Length} image(s) in {clock.Elapsed.TotalSeconds:F1} s");
             }
