@@ -21,7 +21,7 @@ internal static class ResolvedSampling
     {
         string settings = string.Join(", ", Values(model, options).Skip(1).Select(kv => $"{kv.Key.Replace('_', '-')} {Shorten(kv.Value)}"));
         string source = RecommendedSampling.Presets.TryGetValue(model, out RecommendedSampling? r)
-            ? $"{model}'s recommended settings from the official GETTING_STARTED.md, FID {r.Fid:0.00} there"
+            ? string.Create(CultureInfo.InvariantCulture, $"{model}'s recommended settings from the official GETTING_STARTED.md, FID {r.Fid:0.00} there")
             : $"defaults for {model}";
         return $"sampling: {settings} ({source}" + (given.Count > 0 ? $"; given: {string.Join(", ", given)})" : ")");
     }

@@ -1,6 +1,7 @@
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Models;
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
 
 namespace ArpgIlgpu.Cli;
@@ -14,7 +15,7 @@ namespace ArpgIlgpu.Cli;
 internal sealed class SamplingOptions
 {
     public Option<int?> Steps { get; } = new("--steps") { Description = "Decoding steps (1..L); " + Recommended(r => $"{r.Steps}") };
-    public Option<float?> Cfg { get; } = new("--cfg") { Description = "Classifier-free guidance scale; " + Recommended(r => $"{r.Cfg:0.0}") };
+    public Option<float?> Cfg { get; } = new("--cfg") { Description = "Classifier-free guidance scale; " + Recommended(r => r.Cfg.ToString("0.0", CultureInfo.InvariantCulture)) };
     public Option<string> CfgSchedule { get; } = new("--cfg-schedule") { Description = "constant or linear; " + Recommended(r => Name(r.CfgSchedule)) };
     public Option<string> Schedule { get; } = new("--schedule") { Description = "Tokens per step: arccos or cosine; " + Recommended(r => Name(r.Schedule)) };
     public Option<float> Temperature { get; } = new("--temperature") { Description = "Softmax temperature; 0 = argmax", DefaultValueFactory = _ => 1f };

@@ -100,6 +100,13 @@ public class CheckpointZooTests
         Assert.Contains("1 missing: head.weight", e.Message);
     }
 
+    /// <summary>
+    /// A training checkpoint of <paramref name="fixture"/> with the fixture's weights as its "ema" copy
+    /// (under "model": other weights), the leftover buffers and <see cref="Stranger"/>: for the CLI's --weights ema.
+    /// </summary>
+    internal static byte[] TrainingCheckpointWithEma(string fixture) =>
+        TorchFile(new Layout(fixture, Training: true, Extras: true, Ema: "fixture"));
+
     private static void AssertFixtureTokens(Layout l, StateDict sd)
     {
         using var f = new FixtureSet(l.Fixture);
