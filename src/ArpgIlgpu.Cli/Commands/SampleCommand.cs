@@ -131,7 +131,7 @@ internal static class SampleCommand
     private static JsonObject Settings(ModelChoice choice, GenerationOptions options, int count, SampleClasses classOf) => new()
     {
         ["arpg"] = JsonSerializer.SerializeToNode(choice.Arpg),
-        ["arpg_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.ArpgCheckpoint!),
+        ["arpg_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.ArpgCheckpoint!) + (choice.WeightsKey is { } key ? $", key '{key}'" : ""),
         ["vq"] = JsonSerializer.SerializeToNode(choice.Vq),
         ["vq_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.VqCheckpoint!),
         ["precision"] = choice.Precision.ToString().ToLowerInvariant(),
