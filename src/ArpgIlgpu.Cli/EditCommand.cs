@@ -37,7 +37,7 @@ internal static class EditCommand
         command.SetAction(async (parsed, cancel) =>
         {
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: true, cancel);
-            GenerationOptions options = sampling.Read(parsed, choice.Arpg.GridSize);
+            GenerationOptions options = sampling.Read(parsed, choice);
             int label = parsed.GetValue(classLabel);
             TokenChecks.RequireClasses(choice.Arpg, [label], "--class");
             ImageFit fit = FitOption.Read(parsed.GetValue(crop), parsed.GetValue(resize));
@@ -54,7 +54,7 @@ internal static class EditCommand
                 $"window {w.Index}: rows {w.Top}..{w.Top + choice.Arpg.GridSize - 1}, columns {w.Left}..{w.Left + choice.Arpg.GridSize - 1}, {w.Known} known tokens"));
             EditResult result = edit(parsed, new ImageEditor(transformer, tokenizer), input, label, options, progress, cancel);
 
-            PngFile.Write(target, result.Image);
+            PngFile.Write(target, result.Image, ResolvedSampling.PngText(choice.Name, options));
             if (parsed.GetValue(saveTokens) is string tokensPath)
                 new TokenFile([label], [result.Canvas.Tokens]).Write(tokensPath);
             Console.Error.WriteLine($"{result.Image.Width}x{result.Image.Height} written to {target} " +

@@ -13,7 +13,17 @@ namespace ArpgIlgpu.Cli;
 /// <param name="Random">True for <c>--model tiny-random</c>: both models randomly initialised.</param>
 /// <param name="Precision">Storage of the transformer's weights and KV caches.</param>
 internal sealed record ModelChoice(ArpgConfig Arpg, string? ArpgCheckpoint, VqConfig Vq, string? VqCheckpoint, bool Random,
-    Precision Precision = Precision.Fp32);
+    Precision Precision = Precision.Fp32)
+{
+    /// <summary>The model as the user named it: a preset, tiny-random, or "--config FILE".</summary>
+    public string Name { get; init; } = TinyRandom.Name;
+
+    /// <summary>--weights: the key of the ARPG .pt file's state dict, or null to find it as the official loader does.</summary>
+    public string? WeightsKey { get; init; }
+
+    /// <summary>Says once per run which checkpoint entries the models did not use (however many devices load them).</summary>
+    public IgnoredTensorWarning IgnoredTensors { get; } = new();
+}
 
 /// <summary>
 /// The options every model-using command shares: which model (a released preset, a config file
@@ -47,6 +57,12 @@ internal sealed class ModelOptions
     public Option<string?> VqCheckpoint { get; } = new("--vq-checkpoint")
     {
         Description = "VQ tokenizer weights (.pt or .safetensors); default: vq_ds16_c2i.pt in the cache or weights/",
+    };
+
+    public Option<string?> Weights { get; } = new("--weights")
+    {
+        Description = "The key of the state dict to load from a .pt --arpg-checkpoint, e.g. ema (a training checkpoint's EMA copy); " +
+                      "default: model, else module, else state_dict, else the top level, as the official loader",
     };
 
     public Option<bool> Download { get; } = new("--download")
@@ -89,6 +105,7 @@ internal sealed class ModelOptions
         if (transformer)
         {
             command.Options.Add(ArpgCheckpoint);
+            command.Options.Add(Weights);
             command.Options.Add(Precision);
         }
         if (tokenizer)
@@ -154,6 +171,7 @@ internal sealed class ModelOptions
         await ResolveFilesAsync(parsed, transformer, tokenizer, cancel, tokenizerOptionalWithConfig) with
         {
             Precision = ReadPrecision(parsed),
+            WeightsKey = transformer ? parsed.GetValue(Weights) : null,
         };
 
     /// <summary>--precision as a <see cref="Runtime.Precision"/> (fp32 where the command has no such option).</summary>
@@ -185,7 +203,10 @@ internal sealed class ModelOptions
                 throw new InvalidInputException("--config needs --vq-checkpoint (the tokenizer of that shape)");
             RequireFile(arpgFile, "--arpg-checkpoint");
             RequireFile(vqFile, "--vq-checkpoint");
-            return new ModelChoice(file.Arpg ?? TinyRandom.Arpg, arpgFile, file.Vq ?? VqConfig.Vq16, vqFile, Random: false);
+            return new ModelChoice(file.Arpg ?? TinyRandom.Arpg, arpgFile, file.Vq ?? VqConfig.Vq16, vqFile, Random: false)
+            {
+                Name = $"--config {Path.GetFileName(configPath)}",
+            };
         }
         string? presetName = ArpgConfig.Presets.Keys.FirstOrDefault(k => k.Equals(model, StringComparison.OrdinalIgnoreCase));
         if (presetName is null)
@@ -216,7 +237,7 @@ internal sealed class ModelOptions
         if (missing.Length > 0)
             throw new InvalidInputException(store.MissingFilesMessage(missing) + " (or pass --download)");
         return new ModelChoice(preset, arpgFile ?? found.GetValueOrDefault(presetName),
-            VqConfig.Vq16, vqFile ?? found.GetValueOrDefault(VqTokenizerName), Random: false);
+            VqConfig.Vq16, vqFile ?? found.GetValueOrDefault(VqTokenizerName), Random: false) { Name = presetName };
     }
 
     private static void RequireFile(string? path, string option)

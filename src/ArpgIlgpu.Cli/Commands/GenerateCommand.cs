@@ -47,7 +47,7 @@ internal static class GenerateCommand
             string? tokensPath = parsed.GetValue(saveTokens);
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: true, cancel,
                 tokenizerOptionalWithConfig: tokensPath is not null);
-            GenerationOptions options = sampling.Read(parsed, choice.Arpg.GridSize);
+            GenerationOptions options = sampling.Read(parsed, choice);
             TokenChecks.RequireClasses(choice.Arpg, labels);
             int batchSize = parsed.GetValue(batch) ?? Math.Min(labels.Length, 32);
             if (batchSize < 1)
@@ -72,7 +72,8 @@ internal static class GenerateCommand
                     GeneratedImage[] images = devices.Generate(chunk, Enumerable.Range(start, chunk.Length).ToArray(), options, display, cancel);
                     if (folder is not null)
                         PngBatch.WriteAll(images.Select((image, i) =>
-                            (Path.Combine(folder, OutputFolder.ImageName(start + i, chunk[i])), image.Picture!)));
+                            (Path.Combine(folder, OutputFolder.ImageName(start + i, chunk[i])), image.Picture!)),
+                            ResolvedSampling.PngText(choice.Name, options));
                     // pictures stay in memory only for the grid
                     generated.AddRange(withGrid ? images : images.Select(image => image with { Picture = null }));
                     overall?.Report(start + chunk.Length);
@@ -96,8 +97,8 @@ internal static class GenerateCommand
     {
         if (choice.Random)
             return ArpgTransformer.CreateRandom(device, choice.Arpg, TinyRandom.WeightSeed, choice.Precision);
-        using StateDict weights = StateDict.Open(choice.ArpgCheckpoint!);
-        return ArpgTransformer.Load(device, choice.Arpg, weights, choice.Precision);
+        using StateDict weights = StateDict.Open(choice.ArpgCheckpoint!, choice.WeightsKey);
+        return choice.IgnoredTensors.After(ArpgTransformer.Load(device, choice.Arpg, weights, choice.Precision), weights);
     }
 
     /// <summary>The tokenizer: random for tiny-random, else from its checkpoint.</summary>
@@ -106,6 +107,6 @@ internal static class GenerateCommand
         if (choice.Random)
             return VqModel.CreateRandom(device, choice.Vq, TinyRandom.WeightSeed);
         using StateDict weights = StateDict.Open(choice.VqCheckpoint!);
-        return VqModel.Load(device, choice.Vq, weights);
+        return choice.IgnoredTensors.After(VqModel.Load(device, choice.Vq, weights), weights);
     }
 }

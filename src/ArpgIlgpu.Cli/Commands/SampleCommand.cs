@@ -66,7 +66,7 @@ internal static class SampleCommand
                 throw new InvalidInputException($"--batch {batchSize}: must be at least 1");
 
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: true, cancel);
-            GenerationOptions options = sampling.Read(parsed, choice.Arpg.GridSize);
+            GenerationOptions options = sampling.Read(parsed, choice);
             int[] labels = parsed.GetValue(classes) is { } list
                 ? ClassList.Parse(list)
                 : Enumerable.Range(0, choice.Arpg.NumClasses).ToArray();
@@ -96,7 +96,8 @@ internal static class SampleCommand
                         int[] indices = todo[start..Math.Min(todo.Length, start + batchSize)];
                         GeneratedImage[] images = devices.Generate(indices.Select(classOf.Of).ToArray(), indices, options, display, cancel);
                         folder.RecordSettings(settings);
-                        PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!)));
+                        PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!)),
+                            ResolvedSampling.PngText(choice.Name, options));
                         overall.Report(start + indices.Length);
                     }
                 }
@@ -136,7 +137,7 @@ internal static class SampleCommand
     private static JsonObject Settings(ModelChoice choice, GenerationOptions options, int count, SampleClasses classOf) => new()
     {
         ["arpg"] = JsonSerializer.SerializeToNode(choice.Arpg),
-        ["arpg_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.ArpgCheckpoint!),
+        ["arpg_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.ArpgCheckpoint!) + (choice.WeightsKey is { } key ? $", key '{key}'" : ""),
         ["vq"] = JsonSerializer.SerializeToNode(choice.Vq),
         ["vq_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.VqCheckpoint!),
         ["precision"] = choice.Precision.ToString().ToLowerInvariant(),

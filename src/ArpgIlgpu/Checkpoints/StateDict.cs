@@ -16,12 +16,12 @@ public sealed class StateDict : IDisposable
     private readonly ByteSource _source;
     private readonly Dictionary<string, StoredTensor> _tensors;
 
-    private StateDict(ByteSource source)
+    private StateDict(ByteSource source, string? key)
     {
         _source = source;
         try
         {
-            CheckpointIndex index = ReadIndex(source);
+            CheckpointIndex index = ReadIndex(source, key);
             FoundAt = index.FoundAt;
             Format = index.Format;
             Metadata = index.Metadata;
@@ -43,14 +43,19 @@ public sealed class StateDict : IDisposable
         }
     }
 
-    /// <summary>Opens a checkpoint file (.pt or .safetensors; the content decides).</summary>
-    public static StateDict Open(string path) => new(ByteSource.Map(path));
+    /// <summary>
+    /// Opens a checkpoint file (.pt or .safetensors; the content decides). In a .pt file the state
+    /// dict is the one under <paramref name="key"/> (e.g. "ema" for a training checkpoint's EMA
+    /// copy), or, when null, found as the official loader finds it (see <see cref="TorchCheckpoint.StateDictKeys"/>).
+    /// </summary>
+    public static StateDict Open(string path, string? key = null) => new(ByteSource.Map(path), key);
 
     /// <summary>
     /// Opens a checkpoint held in memory; <paramref name="displayName"/> names it in messages. The
     /// bytes must not change while the state dict is in use.
     /// </summary>
-    public static StateDict Open(ReadOnlyMemory<byte> bytes, string displayName) => new(ByteSource.FromMemory(bytes, displayName));
+    public static StateDict Open(ReadOnlyMemory<byte> bytes, string displayName, string? key = null) =>
+        new(ByteSource.FromMemory(bytes, displayName), key);
 
     /// <summary>The file as it was named when opened.</summary>
     public string Path => _source.DisplayName;
@@ -66,6 +71,12 @@ public sealed class StateDict : IDisposable
 
     /// <summary>The string metadata of a safetensors file (empty for .pt files).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>
+    /// The entries the last <see cref="ShapeCheck.Verify"/> found in the file that the model does not
+    /// use and that are not <see cref="KnownBuffers"/>: skipped, for the caller to name in a warning.
+    /// </summary>
+    public IReadOnlyList<string> IgnoredNames { get; internal set; } = [];
 
     /// <summary>True when a tensor of that name exists.</summary>
     public bool Contains(string name) => _tensors.ContainsKey(name);
@@ -96,13 +107,15 @@ public sealed class StateDict : IDisposable
             ? stored
             : throw new InvalidInputException($"{Path}: no tensor named '{name}' (the file has {_tensors.Count} tensors)");
 
-    private static CheckpointIndex ReadIndex(ByteSource source)
+    private static CheckpointIndex ReadIndex(ByteSource source, string? key)
     {
         ReadOnlySpan<byte> start = source.Span(0, Math.Min(source.Length, 9), "file header");
         if (TorchCheckpoint.Recognizes(start))
-            return TorchCheckpoint.Read(source);
+            return TorchCheckpoint.Read(source, key);
         if (SafeTensorsReader.Recognizes(start))
-            return SafeTensorsReader.Read(source);
+            return key is null
+                ? SafeTensorsReader.Read(source)
+                : throw source.Error($"a safetensors file holds one state dict, not one under the key '{key}'; convert the .pt with that copy instead");
         if (start.Length > 0 && start[0] == 0x80)
             throw source.Error("a legacy (PyTorch < 1.6) torch.save file: re-save it with a newer PyTorch, or convert it to safetensors");
         throw source.Error(source.Length == 0 ? "the file is empty" : "neither a PyTorch (zip) checkpoint nor a safetensors file");

@@ -12,8 +12,12 @@ namespace ArpgIlgpu.Checkpoints;
 /// </summary>
 internal static class TorchCheckpoint
 {
-    /// <summary>Where a state dict is looked for, in this order, before the top level itself.</summary>
-    public static readonly string[] StateDictKeys = ["state_dict", "model", "module"];
+    /// <summary>
+    /// Where a state dict is looked for, in this order, before the top level itself: the order of the
+    /// official sample_c2i_ddp.py ("model": DDP training checkpoints, "module": DeepSpeed), so that
+    /// a file holding several copies (a training checkpoint's "model" and "ema") loads the same one.
+    /// </summary>
+    public static readonly string[] StateDictKeys = ["model", "module", "state_dict"];
 
     /// <summary>A pickle larger than this is refused (a 5 GB checkpoint's is about 100 KB).</summary>
     public const long MaxPickleBytes = 256L << 20;
@@ -22,8 +26,11 @@ internal static class TorchCheckpoint
     public static bool Recognizes(ReadOnlySpan<byte> start) =>
         start.Length >= 4 && start[0] == 'P' && start[1] == 'K' && ((start[2] == 3 && start[3] == 4) || (start[2] == 5 && start[3] == 6));
 
-    /// <summary>Indexes the state dict of the torch.save archive in <paramref name="source"/>.</summary>
-    public static CheckpointIndex Read(ByteSource source)
+    /// <summary>
+    /// Indexes the state dict of the torch.save archive in <paramref name="source"/>: the one under
+    /// <paramref name="key"/>, or when null the first of <see cref="StateDictKeys"/> that holds tensors.
+    /// </summary>
+    public static CheckpointIndex Read(ByteSource source, string? key)
     {
         ZipIndex zip = ZipIndex.Read(source);
         string root = FindRoot(source, zip);
@@ -35,10 +42,10 @@ internal static class TorchCheckpoint
         byte[] pickle = zip.Data(pickleEntry).ToArray();
         object? top = new Unpickler(pickle, source.DisplayName, pickleEntry.Name).Load();
 
-        var (stateDict, foundAt) = FindStateDict(source, top);
+        var (stateDict, foundAt) = key is null ? FindStateDict(source, top) : StateDictUnder(source, top, key);
         var tensors = new List<StoredTensor>();
-        foreach (var (key, value) in stateDict.Items)
-            if (key is string name && value is TorchTensor tensor)
+        foreach (var (entry, value) in stateDict.Items)
+            if (entry is string name && value is TorchTensor tensor)
                 tensors.Add(Locate(source, zip, root, name, tensor, bigEndian));
         return new CheckpointIndex(tensors, "torch.save (zip)", foundAt, new Dictionary<string, string>());
     }
@@ -84,6 +91,17 @@ internal static class TorchCheckpoint
         }
         throw source.Error("no state dict: expected a dict of tensors at the top level or under " +
                            string.Join(", ", StateDictKeys.Select(k => $"'{k}'")));
+    }
+
+    private static (PickleDict StateDict, string FoundAt) StateDictUnder(ByteSource source, object? top, string key)
+    {
+        if (top is PickleDict dict && dict.TryGet(key, out object? inner) && inner is PickleDict candidate && HoldsTensors(candidate))
+            return (candidate, $"key '{key}'");
+        string[] keys = top is PickleDict d
+            ? d.Items.Where(i => i.Key is string && i.Value is PickleDict p && HoldsTensors(p)).Select(i => $"'{i.Key}'").ToArray()
+            : [];
+        throw source.Error($"no state dict under the key '{key}' (" +
+                           (keys.Length == 0 ? "the file has no keyed state dicts)" : $"state dicts are under {string.Join(", ", keys)})"));
     }
 
     private static bool HoldsTensors(PickleDict dict) => dict.Items.Any(item => item.Value is TorchTensor);

@@ -10,17 +10,23 @@ public sealed class PngBatch : IDisposable
 {
     private readonly List<(string Temporary, string Destination)> pending = [];
 
-    /// <summary>Writes every (path, image) pair as one batch: all of them appear, or none.</summary>
-    public static void WriteAll(IEnumerable<(string Path, RgbImage Image)> files)
+    /// <summary>
+    /// Writes every (path, image) pair as one batch: all of them appear, or none; each carries the
+    /// text chunks <paramref name="text"/> (see <see cref="PngFile.Write"/>).
+    /// </summary>
+    public static void WriteAll(IEnumerable<(string Path, RgbImage Image)> files, IReadOnlyDictionary<string, string>? text = null)
     {
         using var batch = new PngBatch();
         foreach ((string path, RgbImage image) in files)
-            batch.Add(path, image);
+            batch.Add(path, image, text);
         batch.Commit();
     }
 
-    /// <summary>Writes <paramref name="image"/> for <paramref name="path"/>; throws <see cref="InvalidInputException"/> naming the path on failure.</summary>
-    public void Add(string path, RgbImage image)
+    /// <summary>
+    /// Writes <paramref name="image"/> (with the text chunks <paramref name="text"/>) for <paramref name="path"/>;
+    /// throws <see cref="InvalidInputException"/> naming the path on failure.
+    /// </summary>
+    public void Add(string path, RgbImage image, IReadOnlyDictionary<string, string>? text = null)
     {
         if (Directory.Exists(path))
             throw new InvalidInputException($"{path}: is a directory, cannot write an image there");
@@ -28,7 +34,7 @@ public sealed class PngBatch : IDisposable
         pending.Add((temporary, Path.GetFullPath(path)));
         try
         {
-            PngFile.Save(temporary, image);
+            PngFile.Save(temporary, image, text);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

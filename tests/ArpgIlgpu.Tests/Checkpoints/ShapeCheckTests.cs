@@ -3,7 +3,10 @@ using Xunit;
 
 namespace ArpgIlgpu.Tests.Checkpoints;
 
-/// <summary>ShapeCheck reports the first mismatch with both shapes, then missing and unexpected tensors, then the hint.</summary>
+/// <summary>
+/// ShapeCheck reports the first mismatch with both shapes, then missing tensors, then the hint; tensors
+/// the model does not use are skipped (known buffers silently, the rest named in IgnoredNames).
+/// </summary>
 public class ShapeCheckTests
 {
     private static StateDict Checkpoint(params (string Name, long[] Shape)[] tensors) => StateDict.Open(new TorchCheckpointBuilder
@@ -28,14 +31,28 @@ public class ShapeCheckTests
     }
 
     [Fact]
-    public void MissingAndUnexpectedTensorsAreListedAndCapped()
+    public void MissingTensorsAreListedAndCapped()
     {
-        using var sd = Checkpoint(("a", [1]), ("extra.0", [1]), ("extra.1", [1]), ("ema.x", [1]));
+        using var sd = Checkpoint(("a", [1]), ("extra.0", [1]));
         var expected = Enumerable.Range(0, 8).ToDictionary(i => $"missing.{i}", _ => new[] { 1 });
         expected["a"] = [1];
-        var e = Assert.Throws<InvalidInputException>(() =>
-            ShapeCheck.Verify(sd, expected, ignoreUnexpected: n => n.StartsWith("ema."), hint: "hint"));
-        Assert.Equal("model.pt: 8 missing: missing.0, missing.1, missing.2, missing.3, missing.4, ... (3 more); " +
-                     "2 unexpected: extra.0, extra.1; hint", e.Message);
+        var e = Assert.Throws<InvalidInputException>(() => ShapeCheck.Verify(sd, expected, _ => false, hint: "hint"));
+        Assert.Equal("model.pt: 8 missing: missing.0, missing.1, missing.2, missing.3, missing.4, ... (3 more); hint", e.Message);
+    }
+
+    [Fact]
+    public void UnexpectedTensorsAreIgnoredAndNamedExceptKnownBuffersAndExcusedOnes()
+    {
+        using var sd = Checkpoint(("a", [1]), ("extra.0", [1]), ("freqs_cis", [4, 2]), ("layers.causal_mask", [3, 3]),
+            ("layers.self_dec.0.attn.k_cache", [2]), ("extra.1", [1]), ("ema.x", [1]));
+        ShapeCheck.Verify(sd, new Dictionary<string, int[]> { ["a"] = [1] }, ignoreUnexpected: n => n.StartsWith("ema."), hint: "hint");
+        Assert.Equal(["extra.0", "extra.1"], sd.IgnoredNames);
+    }
+
+    [Fact]
+    public void ListedNamesStopAtFiveThenCount()
+    {
+        Assert.Equal("n0, n1, n2, n3, n4, ... (2 more)", ShapeCheck.Listed(Enumerable.Range(0, 7).Select(i => $"n{i}").ToList()));
+        Assert.Equal("n0", ShapeCheck.Listed(["n0"]));
     }
 }

@@ -39,6 +39,13 @@ public sealed class TorchCheckpointBuilder
     public Action<PickleBuilder>? MoreTopLevelItems { get; init; }
     /// <summary>The tensors, in state-dict order.</summary>
     public List<BuiltTensor> Tensors { get; init; } = [];
+    /// <summary>
+    /// Further state dicts under their own top-level keys (a training checkpoint's "ema" copy), written
+    /// after <see cref="Tensors"/>; give their tensors a <see cref="BuiltTensor.StorageKey"/> of their own.
+    /// </summary>
+    public List<(string Key, List<BuiltTensor> Tensors)> MoreStateDicts { get; init; } = [];
+
+    private IEnumerable<BuiltTensor> AllTensors => Tensors.Concat(MoreStateDicts.SelectMany(d => d.Tensors));
 
     /// <summary>data.pkl.</summary>
     public byte[] Pickle()
@@ -49,18 +56,15 @@ public sealed class TorchCheckpointBuilder
             p.String(Key);
             p.Global("collections", "OrderedDict").EmptyTuple().Reduce();
         }
-        p.Mark();
-        foreach (BuiltTensor t in Tensors)
-        {
-            p.String(t.Name).Global("torch._utils", "_rebuild_tensor_v2").Mark();
-            p.Mark().String("storage").Global("torch", t.StorageType).String(t.StorageKey ?? t.Name).String("cpu")
-                .Int(t.ClaimedElements ?? t.Storage.Length / t.ElementSize).Tuple().BinPersId();
-            p.Int(t.Offset).IntTuple(t.Shape).IntTuple(t.Strides ?? StoredTensor.RowMajorStrides(t.Shape.Select(d => (int)d).ToArray())).Bool(false);
-            p.Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce();
-        }
-        p.SetItems();
+        WriteTensors(p, Tensors);
         if (Key is not null)
             p.SetItem();
+        foreach ((string key, List<BuiltTensor> tensors) in MoreStateDicts)
+        {
+            p.String(key).Global("collections", "OrderedDict").EmptyTuple().Reduce();
+            WriteTensors(p, tensors);
+            p.SetItem();
+        }
         if (TrainingArgs)
         {
             p.String("args").Global("argparse", "Namespace").EmptyTuple().NewObj();
@@ -71,6 +75,21 @@ public sealed class TorchCheckpointBuilder
         return p.Stop().ToArray();
     }
 
+    // MARK name tensor name tensor ... SETITEMS into the dict on the stack.
+    private static void WriteTensors(PickleBuilder p, List<BuiltTensor> tensors)
+    {
+        p.Mark();
+        foreach (BuiltTensor t in tensors)
+        {
+            p.String(t.Name).Global("torch._utils", "_rebuild_tensor_v2").Mark();
+            p.Mark().String("storage").Global("torch", t.StorageType).String(t.StorageKey ?? t.Name).String("cpu")
+                .Int(t.ClaimedElements ?? t.Storage.Length / t.ElementSize).Tuple().BinPersId();
+            p.Int(t.Offset).IntTuple(t.Shape).IntTuple(t.Strides ?? StoredTensor.RowMajorStrides(t.Shape.Select(d => (int)d).ToArray())).Bool(false);
+            p.Global("collections", "OrderedDict").EmptyTuple().Reduce().Tuple().Reduce();
+        }
+        p.SetItems();
+    }
+
     /// <summary>The .pt file.</summary>
     public byte[] ToArray()
     {
@@ -79,7 +98,7 @@ public sealed class TorchCheckpointBuilder
         if (ByteOrder is not null)
             zip.Add($"{Root}/byteorder", Encoding.ASCII.GetBytes(ByteOrder));
         var written = new HashSet<string>();
-        foreach (BuiltTensor t in Tensors)
+        foreach (BuiltTensor t in AllTensors)
             if (written.Add(t.StorageKey ?? t.Name))
                 zip.Add($"{Root}/data/{t.StorageKey ?? t.Name}", t.Storage);
         zip.Add($"{Root}/version", "3\n"u8.ToArray());
