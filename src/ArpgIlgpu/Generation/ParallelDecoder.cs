@@ -15,7 +15,7 @@ public static class Phases
     public const string Pass2 = "pass 2";
     /// <summary>Final norm and the vocabulary projection.</summary>
     public const string Head = "head";
-    /// <summary>Guidance, filtering and drawing the tokens (and copying them to the host).</summary>
+    /// <summary>Guidance, filtering, drawing the tokens and moving them into the canvases and the next inputs.</summary>
     public const string Sampling = "sampling";
     /// <summary>VQ decoding of the token grids to pixels.</summary>
     public const string VqDecode = "vq decode";
@@ -70,7 +70,7 @@ public sealed class ParallelDecoder
         int[] counts = DecodingSchedule.TokensPerStep(length, options.Steps, options.Schedule);
         (int inputs, int queries) = Widths(1, counts);
         using Run run = new(model, images, inputs, queries, RandomOrder.Draw(length, options.Sampling.Seed),
-            Enumerable.Range(0, images).ToArray(), options.Sampling, null);
+            Enumerable.Range(0, images).ToArray(), new int[images * length], options.Sampling, null);
         LastRunMemory = (run.State.KvCacheBytes, run.State.ActivationBytes);
     }
 
@@ -114,7 +114,8 @@ public sealed class ParallelDecoder
         int[] counts = DecodingSchedule.TokensPerStep(order.Length, Math.Min(options.Steps, order.Length), options.Schedule);
 
         (int maxInputs, int maxQueries) = Widths(1 + knownPositions.Length, counts);
-        using Run run = new(model, images, maxInputs, maxQueries, order, indices, options.Sampling, Clock);
+        using Run run = new(model, images, maxInputs, maxQueries, order, indices, [.. canvas.SelectMany(t => t)],
+            options.Sampling, Clock);
         LastRunMemory = (run.State.KvCacheBytes, run.State.ActivationBytes);
         // prefill: each row's class token at RoPE slot 0 ("no class" for the unconditional half),
         // then the known tokens; both halves of the guided batch see the same known tokens
@@ -128,14 +129,15 @@ public sealed class ParallelDecoder
             cancel.ThrowIfCancellationRequested();
             int m = counts[step];
             float cfg = DecodingSchedule.GuidanceScale(options.CfgSchedule, options.Cfg, done + m, order.Length);
-            int[] tokens = run.Step(done, m, step, cfg, feedBack: step < counts.Length - 1);
-            for (int b = 0; b < images; b++)
-                for (int j = 0; j < m; j++)
-                    canvas[b][order[done + j]] = tokens[b * m + j];
+            run.Step(done, m, step, cfg, feedBack: step < counts.Length - 1);
             done += m;
+            // nothing else waits for the device inside the loop: without this the host would queue
+            // every step at once, and report progress (or check for cancellation) long before the work is done
+            if (progress is not null || cancel.CanBeCanceled)
+                model.Device.Synchronize();
             progress?.Report(new DecodeProgress(step + 1, counts.Length, done, order.Length));
         }
-        return canvas;
+        return run.Canvases();
     }
 
     /// <summary>
@@ -152,92 +154,112 @@ public sealed class ParallelDecoder
         return (inputs, Math.Min(counts.Max(), inputs));
     }
 
-    /// <summary>The device state of one run: caches, the order, the image indices and the sampled tokens.</summary>
+    /// <summary>
+    /// The device state of one run, uploaded once: caches, the order and its RoPE slots, the image
+    /// indices and the canvases. The sampled tokens stay on the device: a small kernel writes them
+    /// into the canvases and into the next step's inputs, so a step copies nothing to or from the
+    /// host and allocates nothing; the canvases come back once, at the end.
+    /// </summary>
     private sealed class Run : IDisposable
     {
         private readonly ArpgTransformer model;
         private readonly TokenSampler sampler;
-        private readonly int[] order;
-        private readonly Tensor<int> orderOnDevice, indicesOnDevice, tokensOnDevice;
+        private readonly Tensor<int> orderOnDevice, slotsOnDevice, indicesOnDevice, tokensOnDevice, canvasOnDevice;
         private readonly int images;
         private readonly PhaseClock? clock;
+        // the phases' work, bound once so that the step loop allocates no closures
+        private readonly Action pass1, pass2, head, sample;
+        // what `sample` works on: the chunk of queries being predicted
+        private Chunk chunk;
+        private ArrayView<float> logits;
 
         public Run(ArpgTransformer model, int images, int maxInputs, int maxQueries, int[] order, int[] indices,
-            SamplingSettings sampling, PhaseClock? clock)
+            int[] canvases, SamplingSettings sampling, PhaseClock? clock)
         {
             this.clock = clock;
             this.model = model;
             this.images = images;
-            this.order = order;
             ComputeDevice device = model.Device;
             sampler = new TokenSampler(device, sampling, model.Config.VocabSize);
             State = model.CreateState(2 * images, maxInputs, maxQueries);
             try
             {
                 orderOnDevice = Tensor<int>.FromArray(device, order, order.Length);
+                // slot 0 is the class token's, so grid position p has RoPE slot 1 + p
+                slotsOnDevice = Tensor<int>.FromArray(device, order.Select(p => 1 + p).ToArray(), order.Length);
                 indicesOnDevice = Tensor<int>.FromArray(device, indices, images);
                 tokensOnDevice = new Tensor<int>(device, images * maxQueries);
+                canvasOnDevice = Tensor<int>.FromArray(device, canvases, images, model.Config.BlockSize);
             }
             catch
             {
                 Dispose();
                 throw;
             }
+            pass1 = () => model.Append(State, AttentionMask.None);
+            pass2 = () => model.CrossPass(State, AttentionMask.None);
+            head = () => logits = model.Head(State);
+            sample = Sample;
         }
 
         public DecodeState State { get; }
 
         /// <summary>
         /// One step: pass 2 predicts order[done .. done+m) for every row (in chunks of at most
-        /// <see cref="DecodeState.MaxQueries"/>), guidance and sampling pick the tokens, and (when
-        /// <paramref name="feedBack"/>: every step but the last) pass 1 appends them to the caches.
-        /// Returns the tokens [images, m]: the only data that crosses to the host.
+        /// <see cref="DecodeState.MaxQueries"/>), guidance and sampling pick the tokens, which go into
+        /// the canvases and (when <paramref name="feedBack"/>: every step but the last) become the
+        /// inputs with which pass 1 appends them to the caches, for both halves of the guided batch.
         /// </summary>
-        public int[] Step(int done, int m, int step, float cfg, bool feedBack)
+        public void Step(int done, int m, int step, float cfg, bool feedBack)
         {
-            int[] sampled = new int[images * m];
             for (int first = 0; first < m; first += State.MaxQueries)
             {
                 int n = Math.Min(State.MaxQueries, m - first);
-                int[] chunk = Predict(done + first, n, step, cfg);
-                for (int b = 0; b < images; b++)
-                    Array.Copy(chunk, b * n, sampled, b * m + first, n);
+                chunk = new Chunk(done + first, n, first, m, step, cfg, feedBack);
+                State.SetQueries(n, slotsOnDevice.Slice(chunk.From, n));
+                PhaseClock.Run(clock, Phases.Pass2, pass2);
+                PhaseClock.Run(clock, Phases.Head, head);
+                PhaseClock.Run(clock, Phases.Sampling, sample);
             }
             if (feedBack)
             {
-                // both halves of the guided batch continue from the same tokens
-                State.SetInputs([.. sampled, .. sampled], Slots(done, m));
-                PhaseClock.Run(clock, Phases.Pass1, () => model.Append(State, AttentionMask.None));
+                State.SetInputs(m, slotsOnDevice.Slice(done, m));
+                PhaseClock.Run(clock, Phases.Pass1, pass1);
             }
-            return sampled;
         }
 
-        /// <summary>Pass 2, the head and sampling for order[from .. from+n): the tokens [images, n].</summary>
-        private int[] Predict(int from, int n, int step, float cfg)
+        /// <summary>The canvases [images][L], copied from the device.</summary>
+        public int[][] Canvases()
         {
-            State.SetQueries(n, Slots(from, n));
-            PhaseClock.Run(clock, Phases.Pass2, () => model.CrossPass(State, AttentionMask.None));
-            ArrayView<float> logits = default;
-            PhaseClock.Run(clock, Phases.Head, () => logits = model.Head(State));
-            var tokens = tokensOnDevice.Slice(0, images * n);
-            int[] sampled = new int[images * n];
-            PhaseClock.Run(clock, Phases.Sampling, () =>
-            {
-                sampler.Sample(logits, images, n, cfg, step, orderOnDevice.Slice(from, n), indicesOnDevice.View, tokens);
-                tokens.CopyToCPU(sampled);
-            });
-            return sampled;
+            int length = model.Config.BlockSize;
+            int[] all = canvasOnDevice.ToArray();
+            return Enumerable.Range(0, images).Select(b => all[(b * length)..((b + 1) * length)]).ToArray();
         }
 
-        /// <summary>RoPE slots of order[from .. from+n): slot 0 is the class token's, so position p has slot 1 + p.</summary>
-        private int[] Slots(int from, int n) => order[from..(from + n)].Select(p => 1 + p).ToArray();
+        /// <summary>Guidance and sampling for the current chunk, then its tokens to the canvases and the next inputs.</summary>
+        private void Sample()
+        {
+            Chunk c = chunk;
+            ArrayView<int> positions = orderOnDevice.Slice(c.From, c.Count), tokens = tokensOnDevice.Slice(0, images * c.Count);
+            sampler.Sample(logits, images, c.Count, c.Cfg, c.Step, positions, indicesOnDevice.View, tokens);
+            model.Device.Ops.ScatterTokens(tokens, positions, canvasOnDevice.View, State.InputIds.View,
+                new ScatterShape(images, c.Count, model.Config.BlockSize, c.StepTokens, c.Column, c.FeedBack ? 1 : 0));
+        }
+
+        /// <summary>
+        /// Queries order[From .. From+Count) of a step of <paramref name="StepTokens"/> tokens, whose
+        /// tokens are columns <paramref name="Column"/> .. of the step's pass-1 inputs.
+        /// </summary>
+        private readonly record struct Chunk(int From, int Count, int Column, int StepTokens, int Step, float Cfg, bool FeedBack);
 
         public void Dispose()
         {
             State.Dispose();
             orderOnDevice?.Dispose();
+            slotsOnDevice?.Dispose();
             indicesOnDevice?.Dispose();
             tokensOnDevice?.Dispose();
+            canvasOnDevice?.Dispose();
         }
     }
 }

@@ -19,16 +19,18 @@ internal static class ElementwiseKernels
     }
 
     /// <summary>
-    /// SwiGLU gate: g[i] = silu(a[i]) * b[i], silu(a) = a / (1 + e^-a), with a = x W1^T and
-    /// b = x W3^T. Written over a, so a: [n] becomes g. a, b: [n].
+    /// SwiGLU gate: g[r, j] = silu(a) * b, silu(a) = a / (1 + e^-a), with a = gateUp[r, j] (of
+    /// x W1^T) and b = gateUp[r, hidden + j] (of x W3^T): the two halves of the fused w1|w3
+    /// projection's rows. gateUp: [rows, 2 * hidden] -> g: [rows, hidden].
     /// </summary>
     [Kernel]
-    public static void SiluMulInPlace(Index1D index, ArrayView<float> a, ArrayView<float> b, ThreadRuns runs)
+    public static void SiluMul(Index1D index, ArrayView<float> gateUp, ArrayView<float> g, int hidden, ThreadRuns runs)
     {
         for (int i = runs.First(index); i < runs.End(index); i++)
         {
-            float v = a[i];
-            a[i] = v / (1f + MathF.Exp(-v)) * b[i];
+            long a = (long)(i / hidden) * 2 * hidden + i % hidden;
+            float v = gateUp[a];
+            g[i] = v / (1f + MathF.Exp(-v)) * gateUp[a + hidden];
         }
     }
 
@@ -54,7 +56,8 @@ internal static class ElementwiseKernels
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<float>, ThreadRuns>? addInPlace, siluMulInPlace, copy;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, ThreadRuns>? addInPlace, copy;
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, ThreadRuns>? siluMul;
     private Action<Index1D, ArrayView<float>, ThreadRuns>? swishInPlace;
 
     /// <summary>y += x, element-wise. x, y: [n].</summary>
@@ -66,13 +69,20 @@ public sealed partial class Ops
         addInPlace(runs.Threads, y, x, runs);
     }
 
-    /// <summary>a = silu(a) * b, element-wise (SwiGLU's gate). a, b: [n].</summary>
-    public void SiluMulInPlace(ArrayView<float> a, ArrayView<float> b)
+    /// <summary>
+    /// g = silu(a) * b, element-wise (SwiGLU's gate), with a and b the first and second halves
+    /// of each row of gateUp: [rows, 2 * hidden] -> g: [rows, hidden].
+    /// </summary>
+    public void SiluMul(ArrayView<float> gateUp, ArrayView<float> g, int rows, int hidden)
     {
-        Require(b, a.Length, "SiluMul b");
-        siluMulInPlace ??= LoadBinary(ElementwiseKernels.SiluMulInPlace);
-        ThreadRuns runs = Runs(a.Length);
-        siluMulInPlace(runs.Threads, a, b, runs);
+        Require(gateUp, 2L * rows * hidden, "SiluMul gateUp");
+        Require(g, (long)rows * hidden, "SiluMul g");
+        if (rows == 0 || hidden == 0)
+            return;
+        siluMul ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, ThreadRuns>(
+            ElementwiseKernels.SiluMul, ImplicitGroupSize);
+        ThreadRuns runs = Runs((long)rows * hidden);
+        siluMul(runs.Threads, gateUp, g, hidden, runs);
     }
 
     /// <summary>dst = src. src, dst: [n].</summary>

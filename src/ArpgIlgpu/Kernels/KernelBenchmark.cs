@@ -73,8 +73,8 @@ public static class KernelBenchmark
         {
             using Tensor<float> x = F(40, 1024), w = F(1024), y = F(40, 1024);
             Time("rmsnorm", "40x1024", 3.0 * 40 * 1024, 4.0 * 2 * 40 * 1024, () => ops.RmsNorm(x.View, w.View, 1e-5f, y.View, 40, 1024));
-            using Tensor<float> a = F(40, 2816), b = F(40, 2816);
-            Time("silu*mul", "40x2816", 5.0 * 40 * 2816, 4.0 * 3 * 40 * 2816, () => ops.SiluMulInPlace(a.View, b.View));
+            using Tensor<float> gateUp = F(40, 2 * 2816), g = F(40, 2816);
+            Time("silu*mul", "40x2816", 5.0 * 40 * 2816, 4.0 * 3 * 40 * 2816, () => ops.SiluMul(gateUp.View, g.View, 40, 2816));
         }
 
         // guidance + argmax or draw over the head's output: 2 rows x 20 queries x 16384 codes

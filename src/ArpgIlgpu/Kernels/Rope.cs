@@ -67,35 +67,43 @@ public sealed class RotaryTable
 internal static class RopeKernels
 {
     /// <summary>
-    /// One thread per (row r, head h, pair i), in place:
-    ///   (x0, x1) = x[r, h, 2i .. 2i+1], (c, s) = table[slots[r mod period], i]
-    ///   x[r, h, 2i] = x0 c - x1 s;  x[r, h, 2i+1] = x1 c + x0 s.
-    /// x: [rows, heads * 2 * pairs]; slots: [period]; cos, sin: [tableSlots, pairs].
+    /// One thread per (row r, head h, pair i):
+    ///   (x0, x1) = x[r * xStride + (h, 2i .. 2i+1)], (c, s) = table[slots[r mod period], i]
+    ///   y[r * yStride + (h, 2i)] = x0 c - x1 s;  y[r * yStride + (h, 2i+1)] = x1 c + x0 s.
+    /// x: rows of heads * 2 * pairs values, xStride apart (the queries of a fused q|k|v
+    /// projection are the first third of its rows); y: likewise, yStride apart; y may be x
+    /// (each thread reads its pair before writing it). slots: [period]; cos, sin: [tableSlots, pairs].
     /// period = rows gives every row its own slot (scoring: each image its own order);
     /// period = n with rows = B*n shares n slots across the batch (generation: one order).
     /// </summary>
     [Kernel]
-    public static void Rotate(Index1D index, ArrayView<float> x, ArrayView<int> slots,
-        ArrayView<float> cos, ArrayView<float> sin, int heads, int pairs, int period, ThreadRuns runs)
+    public static void Rotate(Index1D index, ArrayView<float> x, int xStride, ArrayView<float> y, int yStride,
+        ArrayView<int> slots, ArrayView<float> cos, ArrayView<float> sin, int heads, int pairs, int period, ThreadRuns runs)
     {
+        int rowPairs = heads * pairs;
         for (int idx = runs.First(index); idx < runs.End(index); idx++)
         {
-            int i = idx % pairs;
-            int r = idx / pairs / heads;
-            long at = 2L * idx;
-            long t = (long)slots[r % period] * pairs + i;
+            int r = idx / rowPairs, column = 2 * (idx % rowPairs);
+            long from = (long)r * xStride + column, to = (long)r * yStride + column;
+            long t = (long)slots[r % period] * pairs + idx % pairs;
             float c = cos[t], s = sin[t];
-            float x0 = x[at], x1 = x[at + 1];
-            x[at] = x0 * c - x1 * s;
-            x[at + 1] = x1 * c + x0 * s;
+            float x0 = x[from], x1 = x[from + 1];
+            y[to] = RotatedFirst(x0, x1, c, s);
+            y[to + 1] = RotatedSecond(x0, x1, c, s);
         }
     }
+
+    /// <summary>The first element of the pair (x0, x1) rotated by the angle with cosine c and sine s.</summary>
+    public static float RotatedFirst(float x0, float x1, float c, float s) => x0 * c - x1 * s;
+
+    /// <summary>The second element of the pair (x0, x1) rotated by the angle with cosine c and sine s.</summary>
+    public static float RotatedSecond(float x0, float x1, float c, float s) => x1 * c + x0 * s;
 }
 
 public sealed partial class Ops
 {
-    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int,
-        ThreadRuns>? ropeRotate;
+    private Action<Index1D, ArrayView<float>, int, ArrayView<float>, int, ArrayView<int>, ArrayView<float>, ArrayView<float>,
+        int, int, int, ThreadRuns>? ropeRotate;
 
     /// <summary>
     /// Rotates every head of every row of x in place by its table slot: row r uses
@@ -103,17 +111,29 @@ public sealed partial class Ops
     /// 1 + p = grid position p); cos, sin: the device copies of a <see cref="RotaryTable"/>.
     /// </summary>
     public void Rope(ArrayView<float> x, ArrayView<int> slots, ArrayView<float> cos, ArrayView<float> sin,
-        int rows, int heads, int pairs, int period)
+        int rows, int heads, int pairs, int period) =>
+        Rope(x, heads * pairs * 2, x, heads * pairs * 2, slots, cos, sin, rows, heads, pairs, period);
+
+    /// <summary>
+    /// As the in-place form, reading rows <paramref name="xStride"/> apart (the queries of a fused
+    /// q|k|v projection: xStride = 3 * width) and writing the rotated rows <paramref name="yStride"/> apart into y.
+    /// </summary>
+    public void Rope(ArrayView<float> x, int xStride, ArrayView<float> y, int yStride, ArrayView<int> slots,
+        ArrayView<float> cos, ArrayView<float> sin, int rows, int heads, int pairs, int period)
     {
-        Require(x, (long)rows * heads * pairs * 2, "Rope x");
-        Require(slots, period, "Rope slots");
+        int width = heads * pairs * 2;
         if (rows == 0)
             return;
+        if (xStride < width || yStride < width)
+            throw new ArgumentException($"Rope: row strides {xStride} and {yStride} are shorter than a row of {width}");
+        Require(x, (long)(rows - 1) * xStride + width, "Rope x");
+        Require(y, (long)(rows - 1) * yStride + width, "Rope y");
+        Require(slots, period, "Rope slots");
         if (period <= 0 || rows % period != 0)
             throw new ArgumentException($"Rope: {rows} rows are not a whole number of periods of {period}");
-        ropeRotate ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>,
-            ArrayView<float>, ArrayView<float>, int, int, int, ThreadRuns>(RopeKernels.Rotate, ImplicitGroupSize);
+        ropeRotate ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, int, ArrayView<float>, int,
+            ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int, int, ThreadRuns>(RopeKernels.Rotate, ImplicitGroupSize);
         ThreadRuns runs = Runs((long)rows * heads * pairs);
-        ropeRotate(runs.Threads, x, slots, cos, sin, heads, pairs, period, runs);
+        ropeRotate(runs.Threads, x, xStride, y, yStride, slots, cos, sin, heads, pairs, period, runs);
     }
 }

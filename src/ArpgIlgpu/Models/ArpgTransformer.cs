@@ -79,8 +79,8 @@ public sealed class ArpgTransformer : IDisposable
         new(device, Config, rows, maxInputs, maxQueries, w.Precision);
 
     /// <summary>
-    /// Pass 1: feeds the inputs set by <see cref="DecodeState.SetInputs"/> (n per row) through the
-    /// self-attention layers and appends their keys and values to every cache.
+    /// Pass 1: feeds the inputs set by <see cref="DecodeState.SetInputs(ReadOnlySpan{int}, ReadOnlySpan{int})"/>
+    /// (n per row) through the self-attention layers and appends their keys and values to every cache.
     /// <paramref name="mask"/> None: the new tokens see the whole cache and each other (generation);
     /// Causal: token t sees the cache and new tokens 0..t (teacher-forced scoring, prefill).
     /// </summary>
@@ -89,7 +89,11 @@ public sealed class ArpgTransformer : IDisposable
         Ops ops = device.Ops;
         int n = s.InputCount, rows = s.Rows * n, d = Config.Dim, start = s.Length;
         ArrayView<float> x = s.X.Slice(0, (long)rows * d);
-        ArrayView<int> slots = s.InputSlots.Slice(0, s.InputSlotPeriod);
+        ArrayView<float> h = s.Normed.Slice(0, (long)rows * d);
+        ArrayView<float> q = s.Q.Slice(0, (long)rows * d);
+        ArrayView<float> attended = s.Attended.Slice(0, (long)rows * d);
+        ArrayView<int> slots = s.InputSlotsInUse;
+        int period = (int)slots.Length;
         var shape = new AttentionShape(s.Rows, n, Config.Heads, Config.HeadDim, s.Capacity, start + n, mask, start);
 
         // x = embeddings of the new tokens: [rows, d]
@@ -98,17 +102,16 @@ public sealed class ArpgTransformer : IDisposable
         for (int i = 0; i < w.SelfLayers.Length; i++)
         {
             BlockWeights layer = w.SelfLayers[i];
-            ArrayView<float> h = s.Normed.Slice(0, (long)rows * d);
-            // q, k, v = RMSNorm(x) W^T, rotated by each token's own position
+            // q|k|v = RMSNorm(x) W_qkv^T, one GEMM for the three projections: [rows, 3d]
             ops.RmsNorm(x, layer.AttnNorm.View, Config.NormEps, h, rows, d);
-            ArrayView<float> q = Project(h, layer.ToQ, s.Q, rows);
-            ArrayView<float> k = Project(h, layer.ToK!, s.K, rows);
-            ArrayView<float> v = Project(h, layer.ToV!, s.V, rows);
-            ops.Rope(q, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, s.InputSlotPeriod);
-            ops.Rope(k, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, s.InputSlotPeriod);
-            // the layer's cache gains positions start .. start+n-1; attend over all of it
-            AppendToCache(s, k, v, s.SelfK[i], s.SelfV[i], n);
-            ArrayView<float> attended = s.Attended.Slice(0, (long)rows * d);
+            ArrayView<float> qkv = s.Projected.Slice(0, (long)rows * 3 * d);
+            ops.Gemm(h, layer.ToQkv!, qkv, rows, 3 * d, d);
+            // q, rotated by each token's own position, out of the first third of each row
+            ops.Rope(qkv, 3 * d, q, d, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, period);
+            // k rotated the same way and v, straight into the layer's caches at positions start .. start+n-1
+            ops.AppendToCache(qkv, s.SelfK[i], s.SelfV[i], slots, ropeCos.View, ropeSin.View,
+                NewPositions(s, n, rowStride: 3 * d, keyColumn: d, period));
+            // attend over the whole cache
             ops.Attention(q, s.SelfK[i], s.SelfV[i], attended, shape);
             // x += attended W_proj^T, then x += SwiGLU(RMSNorm(x))
             ops.Gemm(attended, layer.Proj, x, rows, d, d, accumulate: true);
@@ -116,20 +119,19 @@ public sealed class ArpgTransformer : IDisposable
             TraceRows($"self{i}", x);
         }
 
-        // The shared key/value set of pass 2: k = RMSNorm(x) W_k^T rotated by the token's
-        // position, v = RMSNorm(x) W_v^T; appended to the one cache every cross layer reads.
-        ArrayView<float> normed = s.Normed.Slice(0, (long)rows * d);
-        ops.RmsNorm(x, w.SharedNorm.View, Config.NormEps, normed, rows, d);
-        ArrayView<float> sharedK = Project(normed, w.SharedToK, s.K, rows);
-        ArrayView<float> sharedV = Project(normed, w.SharedToV, s.V, rows);
-        ops.Rope(sharedK, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, s.InputSlotPeriod);
-        AppendToCache(s, sharedK, sharedV, s.SharedK, s.SharedV, n);
+        // The shared key/value set of pass 2: k|v = RMSNorm(x) W_kv^T in one GEMM, k rotated by
+        // the token's position, both appended to the one cache every cross layer reads.
+        ops.RmsNorm(x, w.SharedNorm.View, Config.NormEps, h, rows, d);
+        ArrayView<float> kv = s.Projected.Slice(0, (long)rows * 2 * d);
+        ops.Gemm(h, w.SharedToKv, kv, rows, 2 * d, d);
+        ops.AppendToCache(kv, s.SharedK, s.SharedV, slots, ropeCos.View, ropeSin.View,
+            NewPositions(s, n, rowStride: 2 * d, keyColumn: 0, period));
         s.Length = start + n;
     }
 
     /// <summary>
-    /// Pass 2 and the head: the queries set by <see cref="DecodeState.SetQueries"/> go through
-    /// <see cref="CrossPass"/>, then <see cref="Head"/> turns them into logits
+    /// Pass 2 and the head: the queries set by <see cref="DecodeState.SetQueries(int, ReadOnlySpan{int})"/>
+    /// go through <see cref="CrossPass"/>, then <see cref="Head"/> turns them into logits
     /// [rows, m, vocab] (<see cref="DecodeState.Logits"/>).
     /// </summary>
     public ArrayView<float> Predict(DecodeState s, AttentionMask mask)
@@ -149,7 +151,7 @@ public sealed class ArpgTransformer : IDisposable
         Ops ops = device.Ops;
         int m = s.QueryCount, rows = s.Rows * m, d = Config.Dim;
         ArrayView<float> x = s.Queries.Slice(0, (long)rows * d);
-        ArrayView<int> slots = s.QuerySlots.Slice(0, s.QuerySlotPeriod);
+        ArrayView<int> slots = s.QuerySlotsInUse;
         var shape = new AttentionShape(s.Rows, m, Config.Heads, Config.HeadDim, s.Capacity, s.Length, mask, 0);
 
         // every query starts as the [MASK] embedding: [rows, d]
@@ -161,8 +163,9 @@ public sealed class ArpgTransformer : IDisposable
             ArrayView<float> h = s.Normed.Slice(0, (long)rows * d);
             // q = RMSNorm(x) W_q^T rotated by the position to predict (target-aware)
             ops.RmsNorm(x, layer.AttnNorm.View, Config.NormEps, h, rows, d);
-            ArrayView<float> q = Project(h, layer.ToQ, s.Q, rows);
-            ops.Rope(q, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, s.QuerySlotPeriod);
+            ArrayView<float> q = s.Q.Slice(0, (long)rows * d);
+            ops.Gemm(h, layer.ToQ!, q, rows, d, d);
+            ops.Rope(q, slots, ropeCos.View, ropeSin.View, rows, Config.Heads, pairs, (int)slots.Length);
             // attend to the shared keys and values; x += attended W_proj^T; x += SwiGLU(RMSNorm(x))
             ArrayView<float> attended = s.Attended.Slice(0, (long)rows * d);
             ops.Attention(q, s.SharedK, s.SharedV, attended, shape);
@@ -189,32 +192,22 @@ public sealed class ArpgTransformer : IDisposable
         Ops ops = device.Ops;
         int d = Config.Dim, hidden = Config.FfnHidden;
         ArrayView<float> h = s.Normed.Slice(0, (long)rows * d);
-        ArrayView<float> gate = s.Gate.Slice(0, (long)rows * hidden);
-        ArrayView<float> up = s.Up.Slice(0, (long)rows * hidden);
+        ArrayView<float> gateUp = s.GateUp.Slice(0, (long)rows * 2 * hidden);
+        ArrayView<float> gated = s.Gated.Slice(0, (long)rows * hidden);
         ops.RmsNorm(x, layer.FfnNorm.View, Config.NormEps, h, rows, d);
-        ops.Gemm(h, layer.W1, gate, rows, hidden, d);
-        ops.Gemm(h, layer.W3, up, rows, hidden, d);
-        ops.SiluMulInPlace(gate, up);
-        ops.Gemm(gate, layer.W2, x, rows, d, hidden, accumulate: true);
+        // w1 h | w3 h in one GEMM: [rows, 2 * hidden]
+        ops.Gemm(h, layer.W1W3, gateUp, rows, 2 * hidden, d);
+        ops.SiluMul(gateUp, gated, rows, hidden);
+        ops.Gemm(gated, layer.W2, x, rows, d, hidden, accumulate: true);
     }
 
-    /// <summary>y = h W^T into the front of a scratch tensor. h: [rows, dim] -> [rows, dim].</summary>
-    private ArrayView<float> Project(ArrayView<float> h, StorageTensor weight, Tensor<float> scratch, int rows)
-    {
-        ArrayView<float> y = scratch.Slice(0, (long)rows * Config.Dim);
-        device.Ops.Gemm(h, weight, y, rows, Config.Dim, Config.Dim);
-        return y;
-    }
-
-    /// <summary>Copies k, v: [Rows, n, dim] into caches [Rows, Capacity, dim] at positions Length .. Length+n-1.</summary>
-    private void AppendToCache(DecodeState s, ArrayView<float> k, ArrayView<float> v,
-        StorageTensor kCache, StorageTensor vCache, int n)
-    {
-        int d = Config.Dim;
-        long at = (long)s.Length * d;
-        device.Ops.CopyRows(k, n * d, kCache, at, s.Capacity * d, s.Rows, n * d);
-        device.Ops.CopyRows(v, n * d, vCache, at, s.Capacity * d, s.Rows, n * d);
-    }
+    /// <summary>
+    /// Where pass 1's n new tokens per row go in a cache: positions Length .. Length+n-1, read
+    /// from rows of a fused projection <paramref name="rowStride"/> wide whose keys start at
+    /// <paramref name="keyColumn"/> and whose values follow them.
+    /// </summary>
+    private CacheAppendShape NewPositions(DecodeState s, int n, int rowStride, int keyColumn, int slotPeriod) =>
+        new(s.Rows, n, Config.Heads, pairs, s.Capacity, s.Length, rowStride, keyColumn, keyColumn + Config.Dim, slotPeriod);
 
     private void TraceRows(string name, ArrayView<float> x)
     {

@@ -9,44 +9,43 @@ public sealed class BlockWeights : IDisposable
     internal BlockWeights(WeightLoader load, string prefix, bool selfAttention)
     {
         AttnNorm = load.Vector($"{prefix}.attn_norm.weight");
-        ToQ = load.Matrix($"{prefix}.attn.to_q.weight");
         if (selfAttention)
-        {
-            ToK = load.Matrix($"{prefix}.attn.to_k.weight");
-            ToV = load.Matrix($"{prefix}.attn.to_v.weight");
-        }
+            ToQkv = load.Stacked($"{prefix}.attn.to_q.weight", $"{prefix}.attn.to_k.weight", $"{prefix}.attn.to_v.weight");
+        else
+            ToQ = load.Matrix($"{prefix}.attn.to_q.weight");
         Proj = load.Matrix($"{prefix}.attn.proj.weight");
         FfnNorm = load.Vector($"{prefix}.ffn_norm.weight");
-        W1 = load.Matrix($"{prefix}.ffn.w1.weight");
+        W1W3 = load.Stacked($"{prefix}.ffn.w1.weight", $"{prefix}.ffn.w3.weight");
         W2 = load.Matrix($"{prefix}.ffn.w2.weight");
-        W3 = load.Matrix($"{prefix}.ffn.w3.weight");
     }
 
     /// <summary>RMSNorm before attention: [dim].</summary>
     public Tensor<float> AttnNorm { get; }
-    /// <summary>Query projection: [dim, dim].</summary>
-    public StorageTensor ToQ { get; }
-    /// <summary>Key projection (self-attention layers only): [dim, dim].</summary>
-    public StorageTensor? ToK { get; }
-    /// <summary>Value projection (self-attention layers only): [dim, dim].</summary>
-    public StorageTensor? ToV { get; }
+    /// <summary>
+    /// Self-attention layers: the query, key and value projections (attn.to_q, to_k, to_v)
+    /// stacked, so that one GEMM computes q|k|v: [3 * dim, dim].
+    /// </summary>
+    public StorageTensor? ToQkv { get; }
+    /// <summary>Cross-attention layers: the query projection (their keys and values are the shared cache): [dim, dim].</summary>
+    public StorageTensor? ToQ { get; }
     /// <summary>Attention output projection: [dim, dim].</summary>
     public StorageTensor Proj { get; }
     /// <summary>RMSNorm before the feed-forward: [dim].</summary>
     public Tensor<float> FfnNorm { get; }
-    /// <summary>SwiGLU gate projection: [hidden, dim].</summary>
-    public StorageTensor W1 { get; }
+    /// <summary>
+    /// SwiGLU's gate (ffn.w1) and up (ffn.w3) projections stacked, so that one GEMM computes
+    /// both halves of every row: [2 * hidden, dim].
+    /// </summary>
+    public StorageTensor W1W3 { get; }
     /// <summary>SwiGLU down projection: [dim, hidden].</summary>
     public StorageTensor W2 { get; }
-    /// <summary>SwiGLU up projection: [hidden, dim].</summary>
-    public StorageTensor W3 { get; }
 
     /// <summary>Every tensor of the block, with its bytes.</summary>
     internal IEnumerable<(IDisposable Tensor, long Bytes)> Tensors() =>
         new (IDisposable?, long)[]
         {
-            (AttnNorm, AttnNorm.Bytes), (ToQ, ToQ.Bytes), (ToK, ToK?.Bytes ?? 0), (ToV, ToV?.Bytes ?? 0), (Proj, Proj.Bytes),
-            (FfnNorm, FfnNorm.Bytes), (W1, W1.Bytes), (W2, W2.Bytes), (W3, W3.Bytes),
+            (AttnNorm, AttnNorm.Bytes), (ToQkv, ToQkv?.Bytes ?? 0), (ToQ, ToQ?.Bytes ?? 0), (Proj, Proj.Bytes),
+            (FfnNorm, FfnNorm.Bytes), (W1W3, W1W3.Bytes), (W2, W2.Bytes),
         }.Where(t => t.Item1 is not null).Select(t => (t.Item1!, t.Item2));
 
     /// <inheritdoc />
@@ -70,8 +69,7 @@ public sealed class ArpgWeights : IDisposable
         SelfLayers = Enumerable.Range(0, config.Layers / 2)
             .Select(i => new BlockWeights(load, $"layers.self_dec.{i}", selfAttention: true)).ToArray();
         SharedNorm = load.Vector("layers.norm.weight");
-        SharedToK = load.Matrix("layers.to_k.weight");
-        SharedToV = load.Matrix("layers.to_v.weight");
+        SharedToKv = load.Stacked("layers.to_k.weight", "layers.to_v.weight");
         CrossLayers = Enumerable.Range(0, config.Layers / 2)
             .Select(i => new BlockWeights(load, $"layers.cross_dec.{i}", selfAttention: false)).ToArray();
         Norm = load.Vector("norm.weight");
@@ -87,10 +85,11 @@ public sealed class ArpgWeights : IDisposable
     public BlockWeights[] SelfLayers { get; }
     /// <summary>RMSNorm before the shared key/value projections: [dim].</summary>
     public Tensor<float> SharedNorm { get; }
-    /// <summary>The shared key projection read by every pass-2 layer: [dim, dim].</summary>
-    public StorageTensor SharedToK { get; }
-    /// <summary>The shared value projection: [dim, dim].</summary>
-    public StorageTensor SharedToV { get; }
+    /// <summary>
+    /// The shared key and value projections (layers.to_k, layers.to_v) stacked, whose output
+    /// every pass-2 layer reads: [2 * dim, dim].
+    /// </summary>
+    public StorageTensor SharedToKv { get; }
     /// <summary>Pass 2: the cross-attention decoder layers.</summary>
     public BlockWeights[] CrossLayers { get; }
     /// <summary>Final RMSNorm: [dim].</summary>
@@ -136,8 +135,8 @@ public sealed class ArpgWeights : IDisposable
     private IEnumerable<(IDisposable Tensor, long Bytes)> All() =>
         new (IDisposable, long)[]
         {
-            (Embeddings, Embeddings.Bytes), (SharedNorm, SharedNorm.Bytes), (SharedToK, SharedToK.Bytes),
-            (SharedToV, SharedToV.Bytes), (Norm, Norm.Bytes), (Head, Head.Bytes),
+            (Embeddings, Embeddings.Bytes), (SharedNorm, SharedNorm.Bytes), (SharedToKv, SharedToKv.Bytes),
+            (Norm, Norm.Bytes), (Head, Head.Bytes),
         }.Concat(SelfLayers.Concat(CrossLayers).SelectMany(b => b.Tensors()));
 
     /// <inheritdoc />
@@ -157,4 +156,24 @@ internal sealed class WeightLoader(ComputeDevice device, Precision precision,
     public StorageTensor Matrix(string name) => StorageTensor.Upload(device, precision, read(name), shapes[name]);
 
     public Tensor<float> Vector(string name) => Tensor<float>.FromArray(device, read(name), shapes[name]);
+
+    /// <summary>
+    /// Matrices of the same width stacked row-wise into one (q|k|v, w1|w3): a GEMM with the
+    /// result computes every projection at once, the first's outputs first in each row.
+    /// </summary>
+    public StorageTensor Stacked(params string[] names)
+    {
+        int width = shapes[names[0]][1];
+        if (names.Any(n => shapes[n][1] != width))
+            throw new ArgumentException($"stacked matrices {string.Join(", ", names)} differ in width");
+        var data = new float[(long)names.Sum(n => shapes[n][0]) * width];
+        long at = 0;
+        foreach (string name in names)
+        {
+            float[] part = read(name);
+            part.CopyTo(data, at);
+            at += part.Length;
+        }
+        return StorageTensor.Upload(device, precision, data, data.Length / width, width);
+    }
 }

@@ -7,7 +7,9 @@ namespace ArpgIlgpu.Models;
 /// <summary>
 /// Everything one generation (or scoring) run keeps on the device, allocated once up front
 /// (STYLE.md: nothing is allocated inside the step loop): the KV caches, the activations of the
-/// largest step, and the small integer inputs (token ids, RoPE slots) the host writes per step.
+/// largest step, and the small integer inputs (token ids, RoPE slots) of the next call: written
+/// by the host (<see cref="SetInputs(ReadOnlySpan{int}, ReadOnlySpan{int})"/>) or already on the
+/// device (the generation loop's sampled tokens and its order's slots).
 /// </summary>
 /// <remarks>
 /// Caches: one key/value pair per pass-1 (self-attention) layer, plus the single shared pair that
@@ -64,12 +66,11 @@ public sealed class DecodeState : IDisposable
             X = F(inRows, d);
             Queries = F(qRows, d);
             Normed = F(widest, d);
+            Projected = F(inRows, 3 * d);
             Q = F(widest, d);
-            K = F(inRows, d);
-            V = F(inRows, d);
             Attended = F(widest, d);
-            Gate = F(widest, config.FfnHidden);
-            Up = F(widest, config.FfnHidden);
+            GateUp = F(widest, 2 * config.FfnHidden);
+            Gated = F(widest, config.FfnHidden);
             Logits = F(qRows, config.VocabSize);
             InputIds = I(inRows);
             InputSlots = I(inRows);
@@ -109,12 +110,14 @@ public sealed class DecodeState : IDisposable
     internal Tensor<float> X { get; }
     internal Tensor<float> Queries { get; }
     internal Tensor<float> Normed { get; }
+    /// <summary>The output of pass 1's fused projections: q|k|v [inputs, 3 * dim], or the shared k|v [inputs, 2 * dim].</summary>
+    internal Tensor<float> Projected { get; }
     internal Tensor<float> Q { get; }
-    internal Tensor<float> K { get; }
-    internal Tensor<float> V { get; }
     internal Tensor<float> Attended { get; }
-    internal Tensor<float> Gate { get; }
-    internal Tensor<float> Up { get; }
+    /// <summary>The fused w1|w3 projection of the feed-forward: [rows, 2 * hidden].</summary>
+    internal Tensor<float> GateUp { get; }
+    /// <summary>silu(gate) * up: [rows, hidden].</summary>
+    internal Tensor<float> Gated { get; }
     internal Tensor<int> InputIds { get; }
     internal Tensor<int> InputSlots { get; }
     internal Tensor<int> QuerySlots { get; }
@@ -130,34 +133,76 @@ public sealed class DecodeState : IDisposable
     public void SetInputs(ReadOnlySpan<int> ids, ReadOnlySpan<int> slots)
     {
         int n = ids.Length / Rows;
-        if (ids.Length != Rows * n || n < 1 || n > MaxInputs)
+        if (ids.Length != Rows * n)
             throw new ArgumentException($"{ids.Length} input ids for {Rows} rows (at most {MaxInputs} each)");
-        if (slots.Length != n && slots.Length != ids.Length)
-            throw new ArgumentException($"{slots.Length} slots for {n} inputs per row");
-        if (Length + n > Capacity)
-            throw new InvalidOperationException($"the KV cache holds {Capacity} positions; {Length} + {n} requested");
-        InputCount = n;
-        InputSlotPeriod = slots.Length;
+        CheckInputs(n, slots.Length);
         InputIds.Slice(0, ids.Length).CopyFromCPU(ids);
         InputSlots.Slice(0, slots.Length).CopyFromCPU(slots);
+        BindInputs(n, InputSlots.Slice(0, slots.Length));
+    }
+
+    /// <summary>
+    /// As the host form, with everything already on the device: pass 1 reads the first Rows * n
+    /// ids of <see cref="InputIds"/> (row-major [Rows, n]; the generation loop's scatter kernel
+    /// writes them there) and the RoPE slots <paramref name="slots"/>: [n] or [Rows * n].
+    /// </summary>
+    internal void SetInputs(int n, ArrayView<int> slots)
+    {
+        CheckInputs(n, slots.Length);
+        BindInputs(n, slots);
     }
 
     /// <summary>Writes the RoPE slots of the next queries: [m] shared by every row, or [Rows * m].</summary>
     public void SetQueries(int m, ReadOnlySpan<int> slots)
     {
+        CheckQueries(m, slots.Length);
+        QuerySlots.Slice(0, slots.Length).CopyFromCPU(slots);
+        BindQueries(m, QuerySlots.Slice(0, slots.Length));
+    }
+
+    /// <summary>As the host form, with the slots already on the device: [m] shared by every row, or [Rows * m].</summary>
+    internal void SetQueries(int m, ArrayView<int> slots)
+    {
+        CheckQueries(m, slots.Length);
+        BindQueries(m, slots);
+    }
+
+    private void CheckInputs(int n, long slotCount)
+    {
+        if (n < 1 || n > MaxInputs)
+            throw new ArgumentException($"{n} inputs for each of {Rows} rows (at most {MaxInputs} each)");
+        if (slotCount != n && slotCount != (long)Rows * n)
+            throw new ArgumentException($"{slotCount} slots for {n} inputs per row");
+        if (Length + n > Capacity)
+            throw new InvalidOperationException($"the KV cache holds {Capacity} positions; {Length} + {n} requested");
+    }
+
+    private void CheckQueries(int m, long slotCount)
+    {
         if (m < 1 || m > MaxQueries)
             throw new ArgumentException($"{m} queries per row (at most {MaxQueries})");
-        if (slots.Length != m && slots.Length != Rows * m)
-            throw new ArgumentException($"{slots.Length} query slots for {m} queries per row");
+        if (slotCount != m && slotCount != (long)Rows * m)
+            throw new ArgumentException($"{slotCount} query slots for {m} queries per row");
+    }
+
+    private void BindInputs(int n, ArrayView<int> slots)
+    {
+        InputCount = n;
+        InputSlotsInUse = slots;
+    }
+
+    private void BindQueries(int m, ArrayView<int> slots)
+    {
         QueryCount = m;
-        QuerySlotPeriod = slots.Length;
-        QuerySlots.Slice(0, slots.Length).CopyFromCPU(slots);
+        QuerySlotsInUse = slots;
     }
 
     internal int InputCount { get; private set; }
-    internal int InputSlotPeriod { get; private set; }
+    /// <summary>The RoPE slots of pass 1's inputs: [n] or [Rows * n] (its length is the period).</summary>
+    internal ArrayView<int> InputSlotsInUse { get; private set; }
     internal int QueryCount { get; private set; }
-    internal int QuerySlotPeriod { get; private set; }
+    /// <summary>The RoPE slots of pass 2's queries: [m] or [Rows * m] (its length is the period).</summary>
+    internal ArrayView<int> QuerySlotsInUse { get; private set; }
 
     /// <inheritdoc />
     public void Dispose()

@@ -18,10 +18,21 @@ public class ElementwiseTests
         using var ta = new Tensor<float>(device, n);
         using var tb = Tensor<float>.FromArray(device, b, n);
 
-        ta.Upload(a);
-        device.Ops.SiluMulInPlace(ta.View, tb.View);
-        // exp in float32: relative error of a few ulps
-        TestData.AssertClose(a.Select((v, i) => (float)(v / (1 + Math.Exp(-v)) * b[i])).ToArray(), ta.ToArray(), 1e-5f, 1e-6f, "silu*mul");
+        // SwiGLU's gate over 3 rows of n: each row of gateUp is a_r | b_r
+        const int rows = 3;
+        float[] gateUp = TestData.Normal(rng, rows * 2 * n, 4f);
+        using (var tgu = Tensor<float>.FromArray(device, gateUp, rows, 2 * n))
+        using (var tg = new Tensor<float>(device, rows, n))
+        {
+            device.Ops.SiluMul(tgu.View, tg.View, rows, n);
+            float[] expected = Enumerable.Range(0, rows * n).Select(i =>
+            {
+                double v = gateUp[i / n * 2 * n + i % n], u = gateUp[i / n * 2 * n + n + i % n];
+                return (float)(v / (1 + Math.Exp(-v)) * u);
+            }).ToArray();
+            // exp in float32: relative error of a few ulps
+            TestData.AssertClose(expected, tg.ToArray(), 1e-5f, 1e-6f, "silu*mul");
+        }
 
         ta.Upload(a);
         device.Ops.SwishInPlace(ta.View);
