@@ -49,10 +49,8 @@ public class GenerateCliTests
 
     public static IEnumerable<object[]> FixtureNames() => Fixtures.Names.Select(n => new object[] { n });
 
-    /// <summary>The fixture with the smaller VQ, for the (slow) GPU simulator.</summary>
-    public static IEnumerable<object[]> SmallVq() => [["tiny-fp16"]];
 
-    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames)), NvidiaSimulatorCases(nameof(SmallVq))]
+    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames))]
     public void WritesTheOfficialPixels(string backend, string fixture)
     {
         _ = TestDevices.Get(backend);

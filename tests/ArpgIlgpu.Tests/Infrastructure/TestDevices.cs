@@ -82,8 +82,8 @@ public sealed class OpenClGpuAttribute() : BackendCase("opencl+gpu");
 public sealed class SimulatorsAttribute() : BackendCase(TestDevices.Simulators);
 
 /// <summary>
-/// The NVIDIA-like simulator alone, "cpu:nvidia": for the end-to-end tests, whose VQ decodes are
-/// the slow part on a simulator; the kernel and fixture tests run all three.
+/// The NVIDIA-like simulator alone, "cpu:nvidia": for tests too slow to run on all three (a VQ
+/// decode takes a simulator minutes); the kernel and transformer fixture tests run all three.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class NvidiaSimulatorAttribute() : BackendCase("cpu:nvidia");
