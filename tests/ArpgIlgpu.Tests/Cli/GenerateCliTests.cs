@@ -29,7 +29,7 @@ public class GenerateCliTests
         ];
     }
 
-    [Theory, Cpu, OpenCl, OpenClGpu, NvidiaSimulator]
+    [Theory, Cpu, OpenCl, OpenClGpu]
     public void SavesTheOfficialTokens(string backend)
     {
         _ = TestDevices.Get(backend);

@@ -24,7 +24,7 @@ public class ParallelDecoderTests
     /// The official generate() with the fixture's order and (effectively) argmax sampling: the final
     /// tokens must be identical (fixtures README: tokens exact).
     /// </summary>
-    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames)), SimulatorCases(nameof(FixtureNames))]
+    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames))]
     public void GeneratesTheOfficialTokensWithTheFixtureOrder(string backend, string fixture)
     {
         ComputeDevice device = TestDevices.Get(backend);

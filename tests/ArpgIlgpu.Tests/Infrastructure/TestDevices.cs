@@ -81,13 +81,6 @@ public sealed class OpenClGpuAttribute() : BackendCase("opencl+gpu");
 [AttributeUsage(AttributeTargets.Method)]
 public sealed class SimulatorsAttribute() : BackendCase(TestDevices.Simulators);
 
-/// <summary>
-/// The NVIDIA-like simulator alone, "cpu:nvidia": for tests too slow to run on all three (a VQ
-/// decode takes a simulator minutes); the kernel and transformer fixture tests run all three.
-/// </summary>
-[AttributeUsage(AttributeTargets.Method)]
-public sealed class NvidiaSimulatorAttribute() : BackendCase("cpu:nvidia");
-
 /// <summary>The cases of one attribute: each backend name as the theory's first argument; skipped without OpenCl where one needs it.</summary>
 public abstract class BackendCase : DataAttribute
 {
@@ -147,6 +140,9 @@ public sealed class OpenClGpuCasesAttribute(string memberName) : BackendCases(me
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class SimulatorCasesAttribute(string memberName) : BackendCases(memberName, TestDevices.Simulators);
 
-/// <summary>Member data on the NVIDIA-like simulator alone (see <see cref="NvidiaSimulatorAttribute"/>).</summary>
+/// <summary>
+/// Member data on the NVIDIA-like simulator alone, "cpu:nvidia": for tests too slow to run on all
+/// three (a fixture generation takes a simulator minutes); the kernel tests run all three.
+/// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class NvidiaSimulatorCasesAttribute(string memberName) : BackendCases(memberName, "cpu:nvidia");
