@@ -112,15 +112,19 @@ public sealed record DeviceProfile
     /// <summary>The table as rows of (op, variant per profile), as docs/ARCHITECTURE.md shows it.</summary>
     public static IReadOnlyList<(string Op, string[] Variants)> Table { get; } =
     [
-        ("implicit group size", All.Select(p => p.ImplicitGroupSize.ToString()).ToArray()),
-        ("element-wise runs", All.Select(p => p.Runs.ToString()).ToArray()),
-        ("GEMM", All.Select(p => p.Gemm.ToString()).ToArray()),
-        ("attention", All.Select(p => p.Attention.ToString()).ToArray()),
-        ("row reductions", All.Select(p => p.Rows.ToString()).ToArray()),
-        ("conv2d", All.Select(p => p.Conv2d.ToString()).ToArray()),
-        ("group norm", All.Select(p => p.GroupNorm.ToString()).ToArray()),
-        ("upsample", All.Select(p => p.Resample.ToString()).ToArray()),
+        Row("implicit group size", p => p.ImplicitGroupSize),
+        Row("element-wise runs", p => p.Runs),
+        Row("GEMM", p => p.Gemm),
+        Row("attention", p => p.Attention),
+        Row("row reductions", p => p.Rows),
+        Row("conv2d", p => p.Conv2d),
+        Row("group norm", p => p.GroupNorm),
+        Row("upsample", p => p.Resample),
     ];
+
+    /// <summary>One op's row of the table: its variant (or setting) in each profile.</summary>
+    private static (string Op, string[] Variants) Row(string op, Func<DeviceProfile, object> variant) =>
+        (op, All.Select(p => variant(p).ToString()!).ToArray());
 
     /// <summary>The table in Markdown, exactly as docs/ARCHITECTURE.md holds it.</summary>
     public static string MarkdownTable()
