@@ -10,7 +10,7 @@ namespace ArpgIlgpu.Generation;
 /// <see cref="ParallelDecoder"/>, the VQ tokenizer decodes them to pixels. The entry point for
 /// programs that use the library (see samples/GenerateOne).
 /// </summary>
-public sealed class ImagePipeline : IDisposable
+public sealed partial class ImagePipeline : IDisposable
 {
     private ImagePipeline(ArpgTransformer transformer, VqModel tokenizer)
     {
