@@ -37,15 +37,21 @@ public static class DecodingSchedule
         int done = 0;
         for (int s = 0; s < steps; s++)
         {
-            double fraction = (s + 1.0) / steps;
-            double masked = schedule == SampleSchedule.Arccos
-                ? Math.Acos(fraction) / (Math.PI * 0.5)
-                : Math.Cos(Math.PI / 2.0 * fraction);
+            double masked = MaskedFraction(s, steps, schedule);
             int maskLen = Math.Max(1, Math.Min(length - done - 1, (int)(length * masked)));
             counts[s] = s == steps - 1 ? length - done : length - done - maskLen;
             done += counts[s];
         }
         return counts;
+    }
+
+    /// <summary>The schedule's masked fraction r_s after step <paramref name="step"/> of <paramref name="steps"/> (the official mask_ratio).</summary>
+    public static double MaskedFraction(int step, int steps, SampleSchedule schedule)
+    {
+        double fraction = (step + 1.0) / steps;
+        return schedule == SampleSchedule.Arccos
+            ? Math.Acos(fraction) / (Math.PI * 0.5)
+            : Math.Cos(Math.PI / 2.0 * fraction);
     }
 
     /// <summary>The guidance scale at a step, given the tokens generated up to and including it.</summary>

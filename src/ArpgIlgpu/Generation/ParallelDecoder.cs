@@ -49,6 +49,16 @@ public sealed class ParallelDecoder
     public PhaseClock? Clock { get; init; }
 
     /// <summary>
+    /// When set, hears every step of <see cref="Generate"/> and <see cref="Complete"/>: the
+    /// positions filled, their tokens and, if it asks, their probabilities. Absent (the default),
+    /// a run copies nothing per step and computes nothing extra.
+    /// </summary>
+    public StepObserver? Observer { get; init; }
+
+    /// <summary>This decoder with <paramref name="observer"/> watching (the same model and clock).</summary>
+    public ParallelDecoder Observed(StepObserver? observer) => new(model) { Clock = Clock, Observer = observer };
+
+    /// <summary>
     /// Generates one image per class. Returns tokens [images][L] in grid (raster) order.
     /// <paramref name="imageIndices"/> names each image in the random streams (default 0..B-1):
     /// an image's tokens depend only on the seed, its index and the settings, never on the batch.
@@ -70,7 +80,7 @@ public sealed class ParallelDecoder
         int[] counts = DecodingSchedule.TokensPerStep(length, options.Steps, options.Schedule);
         (int inputs, int queries) = Widths(1, counts);
         using Run run = new(model, images, inputs, queries, RandomOrder.Draw(length, options.Sampling.Seed),
-            Enumerable.Range(0, images).ToArray(), new int[images * length], options.Sampling, null);
+            Enumerable.Range(0, images).ToArray(), new int[images * length], options.Sampling, null, null);
         LastRunMemory = (run.State.KvCacheBytes, run.State.ActivationBytes);
     }
 
@@ -115,7 +125,7 @@ public sealed class ParallelDecoder
 
         (int maxInputs, int maxQueries) = Widths(1 + knownPositions.Length, counts);
         using Run run = new(model, images, maxInputs, maxQueries, order, indices, [.. canvas.SelectMany(t => t)],
-            options.Sampling, Clock);
+            options.Sampling, Clock, Observer);
         LastRunMemory = (run.State.KvCacheBytes, run.State.ActivationBytes);
         // prefill: each row's class token at RoPE slot 0 ("no class" for the unconditional half),
         // then the known tokens; both halves of the guided batch see the same known tokens
@@ -131,6 +141,9 @@ public sealed class ParallelDecoder
             float cfg = DecodingSchedule.GuidanceScale(options.CfgSchedule, options.Cfg, done + m, order.Length);
             run.Step(done, m, step, cfg, feedBack: step < counts.Length - 1);
             done += m;
+            Observer?.OnStep(new DecodedStep(step, counts.Length, indices, order[(done - m)..done], run.Observed!.Tokens,
+                run.Observed.Probabilities, cfg, DecodingSchedule.MaskedFraction(step, counts.Length, options.Schedule),
+                done, order.Length));
             // nothing else waits for the device inside the loop: without this the host would queue
             // every step at once, and report progress (or check for cancellation) long before the work is done
             if (progress is not null || cancel.CanBeCanceled)
@@ -172,10 +185,14 @@ public sealed class ParallelDecoder
         // what `sample` works on: the chunk of queries being predicted
         private Chunk chunk;
         private ArrayView<float> logits;
+        // only with an observer: the chosen tokens' probabilities of a chunk [images, queries]
+        private readonly Tensor<float>? probabilitiesOnDevice;
+        private readonly StepObserver? observer;
 
         public Run(ArpgTransformer model, int images, int maxInputs, int maxQueries, int[] order, int[] indices,
-            int[] canvases, SamplingSettings sampling, PhaseClock? clock)
+            int[] canvases, SamplingSettings sampling, PhaseClock? clock, StepObserver? observer)
         {
+            this.observer = observer;
             this.clock = clock;
             this.model = model;
             this.images = images;
@@ -190,6 +207,8 @@ public sealed class ParallelDecoder
                 indicesOnDevice = Tensor<int>.FromArray(device, indices, images);
                 tokensOnDevice = new Tensor<int>(device, images * maxQueries);
                 canvasOnDevice = Tensor<int>.FromArray(device, canvases, images, model.Config.BlockSize);
+                if (observer is { Probabilities: true })
+                    probabilitiesOnDevice = new Tensor<float>(device, images * maxQueries);
             }
             catch
             {
@@ -204,6 +223,9 @@ public sealed class ParallelDecoder
 
         public DecodeState State { get; }
 
+        /// <summary>With an observer: the last step's tokens [images][m] and probabilities (or null), on the host.</summary>
+        public ObservedStep? Observed { get; private set; }
+
         /// <summary>
         /// One step: pass 2 predicts order[done .. done+m) for every row (in chunks of at most
         /// <see cref="DecodeState.MaxQueries"/>), guidance and sampling pick the tokens, which go into
@@ -212,6 +234,9 @@ public sealed class ParallelDecoder
         /// </summary>
         public void Step(int done, int m, int step, float cfg, bool feedBack)
         {
+            if (observer is not null)
+                Observed = new ObservedStep(Enumerable.Range(0, images).Select(_ => new int[m]).ToArray(),
+                    probabilitiesOnDevice is null ? null : Enumerable.Range(0, images).Select(_ => new float[m]).ToArray());
             for (int first = 0; first < m; first += State.MaxQueries)
             {
                 int n = Math.Min(State.MaxQueries, m - first);
@@ -241,9 +266,25 @@ public sealed class ParallelDecoder
         {
             Chunk c = chunk;
             ArrayView<int> positions = orderOnDevice.Slice(c.From, c.Count), tokens = tokensOnDevice.Slice(0, images * c.Count);
-            sampler.Sample(logits, images, c.Count, c.Cfg, c.Step, positions, indicesOnDevice.View, tokens);
+            ArrayView<float> probabilities = probabilitiesOnDevice?.Slice(0, images * c.Count) ?? default;
+            sampler.Sample(logits, images, c.Count, c.Cfg, c.Step, positions, indicesOnDevice.View, tokens, probabilities);
             model.Device.Ops.ScatterTokens(tokens, positions, canvasOnDevice.View, State.InputIds.View,
                 new ScatterShape(images, c.Count, model.Config.BlockSize, c.StepTokens, c.Column, c.FeedBack ? 1 : 0));
+            if (Observed is { } observed)
+            {
+                Gather(tokens, observed.Tokens, c);
+                if (observed.Probabilities is not null)
+                    Gather(probabilities, observed.Probabilities, c);
+            }
+        }
+
+        /// <summary>Copies a chunk's values [images, Count] into columns Column.. of the step's rows [images][m].</summary>
+        private void Gather<T>(ArrayView<T> chunkValues, T[][] step, Chunk c) where T : unmanaged
+        {
+            var host = new T[images * c.Count];
+            chunkValues.CopyToCPU(host);
+            for (int b = 0; b < images; b++)
+                Array.Copy(host, b * c.Count, step[b], c.Column, c.Count);
         }
 
         /// <summary>
@@ -251,6 +292,9 @@ public sealed class ParallelDecoder
         /// tokens are columns <paramref name="Column"/> .. of the step's pass-1 inputs.
         /// </summary>
         private readonly record struct Chunk(int From, int Count, int Column, int StepTokens, int Step, float Cfg, bool FeedBack);
+
+        /// <summary>A step's tokens [images][m] and probabilities (or null), gathered for the observer.</summary>
+        public sealed record ObservedStep(int[][] Tokens, float[][]? Probabilities);
 
         public void Dispose()
         {
@@ -260,6 +304,7 @@ public sealed class ParallelDecoder
             indicesOnDevice?.Dispose();
             tokensOnDevice?.Dispose();
             canvasOnDevice?.Dispose();
+            probabilitiesOnDevice?.Dispose();
         }
     }
 }

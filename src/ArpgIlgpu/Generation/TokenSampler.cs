@@ -43,9 +43,12 @@ public sealed class TokenSampler
     /// image's index in the user's request; tokens: [batch, queries], written with code ids.
     /// The draw for (image, query) is Philox(seed; imageIndices[b], step, positions[q]), so it
     /// depends on neither the batch size nor the other images.
+    /// probabilities: [batch, queries] or empty (the default: nothing extra is computed); when
+    /// given, the probability the draw gave each chosen token, after guidance, temperature and the
+    /// filters (greedy decoding: under the softmax of the guided logits).
     /// </summary>
     public void Sample(ArrayView<float> logits, int batch, int queries, float guidanceScale, int step,
-        ArrayView<int> positions, ArrayView<int> imageIndices, ArrayView<int> tokens)
+        ArrayView<int> positions, ArrayView<int> imageIndices, ArrayView<int> tokens, ArrayView<float> probabilities = default)
     {
         Ops ops = device.Ops;
         int rows = checked(batch * queries);
@@ -54,7 +57,7 @@ public sealed class TokenSampler
                 $"TokenSampler: logits hold {logits.Length} values, [2 * {batch}, {queries}, {vocab}] needs {2L * rows * vocab}");
         if (Settings.IsGreedy)
         {
-            ops.GuideAndArgmax(logits, batch, queries, vocab, guidanceScale, tokens);
+            ops.GuideAndArgmax(logits, batch, queries, vocab, guidanceScale, tokens, probabilities);
             return;
         }
         // top_k >= V keeps every token (the official code clamps k to V).
@@ -62,7 +65,7 @@ public sealed class TokenSampler
         if (!topK && !topP)
         {
             ops.GuideAndSample(logits, batch, queries, vocab, guidanceScale, Settings.TemperatureDivisor,
-                imageIndices, positions, step, Settings.Seed, tokens);
+                imageIndices, positions, step, Settings.Seed, tokens, probabilities);
             return;
         }
         // The filters work on the guided logits in place: guidance first, over the conditional half.
@@ -72,6 +75,6 @@ public sealed class TokenSampler
             ops.TopKFilter(guided, rows, vocab, Settings.TopK);
         if (topP)
             ops.TopPFilter(guided, rows, vocab, Settings.TopP);
-        ops.SampleTokens(guided, batch, queries, vocab, imageIndices, positions, step, Settings.Seed, tokens);
+        ops.SampleTokens(guided, batch, queries, vocab, imageIndices, positions, step, Settings.Seed, tokens, probabilities);
     }
 }

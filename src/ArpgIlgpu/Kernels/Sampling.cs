@@ -247,6 +247,55 @@ internal static class SamplingKernels
             tokens[r] = chosen;
     }
 
+    /// <summary>
+    /// The probability the sampler gave the token it chose, for <c>--explain</c>-style tracing:
+    ///   probabilities[r] = exp(l_t - max_v l_v) / sum_v exp(l_v - max_v l_v),  t = tokens[r],
+    /// with l the row's logits as the draw saw them (<see cref="RowLogits"/>: guided and divided by
+    /// the temperature on the fly, or already so in x; a filtered logit, -inf, adds nothing).
+    /// x: [rows, V] (or both guidance halves); tokens, probabilities: [rows]. One thread per row,
+    /// the denominator summed in index order as <see cref="SumExp"/> sums it, so on the CPU it is
+    /// the draw's own total.
+    /// </summary>
+    [Kernel]
+    public static void ChosenProbability(Index1D row, ArrayView<float> x, ArrayView<int> tokens,
+        ArrayView<float> probabilities, int vocab, RowLogits logits)
+    {
+        int offset = row * vocab;
+        float max = float.NegativeInfinity;
+        for (int v = 0; v < vocab; v++)
+            max = MathF.Max(max, logits.Load(x, offset + v));
+        float total = 0f;
+        for (int v = 0; v < vocab; v++)
+            total += MathF.Exp(logits.Load(x, offset + v) - max);
+        probabilities[row] = MathF.Exp(logits.Load(x, offset + tokens[row]) - max) / total;
+    }
+
+    /// <summary>
+    /// <see cref="ChosenProbability"/> by a group per row: the max and the denominator are strided
+    /// sums (thread t reads v = t, t + 256, ...: each load of the group is 256 consecutive floats,
+    /// coalesced) reduced by <see cref="RowGroup.Reduce"/> in 256 shared floats (consecutive
+    /// threads, consecutive words: no bank conflicts). Its association differs from the draw's
+    /// run sums, so the result matches the draw's probability to float32 rounding.
+    /// Launch: grid = rows, groups of 256. Bound by memory bandwidth (two or four reads of a row).
+    /// </summary>
+    [Kernel(ExplicitlyGrouped = true)]
+    public static void GroupChosenProbability(ArrayView<float> x, ArrayView<int> tokens,
+        ArrayView<float> probabilities, int vocab, RowLogits logits)
+    {
+        ArrayView<float> shared = SharedMemory.Allocate<float>(RowGroup.Size);
+        int r = Grid.IdxX, offset = r * vocab;
+        float max = float.NegativeInfinity;
+        for (int v = Group.IdxX; v < vocab; v += RowGroup.Size)
+            max = MathF.Max(max, logits.Load(x, offset + v));
+        max = RowGroup.Reduce<float, FloatMax>(shared, max);
+        float sum = 0f;
+        for (int v = Group.IdxX; v < vocab; v += RowGroup.Size)
+            sum += MathF.Exp(logits.Load(x, offset + v) - max);
+        float total = RowGroup.Reduce<float, FloatSum>(shared, sum);
+        if (Group.IdxX == 0)
+            probabilities[r] = MathF.Exp(logits.Load(x, offset + tokens[r]) - max) / total;
+    }
+
     /// <summary>max_v x[offset + v] over a row of n values.</summary>
     internal static float RowMax(ArrayView<float> x, long offset, int n)
     {
@@ -279,6 +328,8 @@ public sealed partial class Ops
     private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, SamplingShape>? sample;
     private Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, RowLogits>? groupArgmax;
     private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>, SamplingShape, RowLogits>? groupSample;
+    private Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, RowLogits>? chosenProbability;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, RowLogits>? groupChosenProbability;
 
     /// <summary>
     /// Classifier-free guidance, then temperature: guided = (u + (c - u) * scale) / temperature,
@@ -331,10 +382,11 @@ public sealed partial class Ops
     /// (imageIndices[b], step, positions[q], <see cref="Philox.TokenStream"/>), so an image's
     /// tokens depend on its own index, never on the rest of the batch. x: [batch * queries, vocab]
     /// (logits; -inf marks a filtered token); imageIndices: [batch]; positions: [queries];
-    /// tokens: [batch * queries].
+    /// tokens: [batch * queries]. When <paramref name="probabilities"/> ([batch * queries]) is
+    /// given, it receives each chosen token's probability (<see cref="ChosenProbabilities"/>).
     /// </summary>
     public void SampleTokens(ArrayView<float> x, int batch, int queries, int vocab, ArrayView<int> imageIndices,
-        ArrayView<int> positions, int step, ulong seed, ArrayView<int> tokens)
+        ArrayView<int> positions, int step, ulong seed, ArrayView<int> tokens, ArrayView<float> probabilities = default)
     {
         int rows = checked(batch * queries);
         RequireRows(x, rows, vocab, "SampleTokens");
@@ -350,11 +402,15 @@ public sealed partial class Ops
             groupSample ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ArrayView<int>,
                 SamplingShape, RowLogits>(SamplingKernels.GroupSample);
             groupSample(new KernelConfig(rows, RowGroup.Size), x, imageIndices, positions, tokens, shape, default);
-            return;
         }
-        sample ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>,
-            ArrayView<int>, SamplingShape>(SamplingKernels.Sample, ImplicitGroupSize);
-        sample(rows, x, imageIndices, positions, tokens, shape);
+        else
+        {
+            sample ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<int>,
+                ArrayView<int>, SamplingShape>(SamplingKernels.Sample, ImplicitGroupSize);
+            sample(rows, x, imageIndices, positions, tokens, shape);
+        }
+        if (probabilities.Length > 0)
+            ChosenProbabilities(x, rows, vocab, tokens, probabilities, default);
     }
 
     /// <summary>
@@ -362,9 +418,12 @@ public sealed partial class Ops
     /// index among equal maxima. logits: [2 * batch, queries, vocab], conditional rows first;
     /// tokens: [batch * queries]. With <see cref="RowVariant.GroupPerRow"/> one launch reads both
     /// halves and leaves logits unchanged; otherwise <see cref="GuideLogits"/> overwrites the
-    /// conditional half before <see cref="Argmax"/>.
+    /// conditional half before <see cref="Argmax"/>. When <paramref name="probabilities"/>
+    /// ([batch * queries]) is given, it receives each chosen token's probability under the softmax
+    /// of the guided logits (temperature 1: the argmax itself gives its token probability 1).
     /// </summary>
-    public void GuideAndArgmax(ArrayView<float> logits, int batch, int queries, int vocab, float scale, ArrayView<int> tokens)
+    public void GuideAndArgmax(ArrayView<float> logits, int batch, int queries, int vocab, float scale, ArrayView<int> tokens,
+        ArrayView<float> probabilities = default)
     {
         int half = RowsTimesVocab(batch, queries, vocab, "GuideAndArgmax");
         RequireGuided(logits, half, "GuideAndArgmax");
@@ -373,6 +432,8 @@ public sealed partial class Ops
         {
             GuideLogits(logits, conditional, batch, queries, vocab, scale, 1f);
             Argmax(conditional, batch * queries, vocab, tokens);
+            if (probabilities.Length > 0)
+                ChosenProbabilities(conditional, batch * queries, vocab, tokens, probabilities, default);
             return;
         }
         Require(tokens, batch * queries, "GuideAndArgmax tokens");
@@ -381,6 +442,8 @@ public sealed partial class Ops
         groupArgmax ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, RowLogits>(
             SamplingKernels.GroupArgmax);
         groupArgmax(new KernelConfig(batch * queries, RowGroup.Size), logits, tokens, vocab, new RowLogits(half, scale, 1f));
+        if (probabilities.Length > 0)
+            ChosenProbabilities(logits, batch * queries, vocab, tokens, probabilities, new RowLogits(half, scale, 1f));
     }
 
     /// <summary>
@@ -389,10 +452,12 @@ public sealed partial class Ops
     /// [2 * batch, queries, vocab], conditional rows first; imageIndices: [batch]; positions:
     /// [queries]; tokens: [batch * queries]. With <see cref="RowVariant.GroupPerRow"/> one launch
     /// reads both halves and leaves logits unchanged; otherwise <see cref="GuideLogits"/> overwrites
-    /// the conditional half before <see cref="SampleTokens"/>.
+    /// the conditional half before <see cref="SampleTokens"/>. When <paramref name="probabilities"/>
+    /// ([batch * queries]) is given, it receives each chosen token's probability.
     /// </summary>
     public void GuideAndSample(ArrayView<float> logits, int batch, int queries, int vocab, float scale, float temperature,
-        ArrayView<int> imageIndices, ArrayView<int> positions, int step, ulong seed, ArrayView<int> tokens)
+        ArrayView<int> imageIndices, ArrayView<int> positions, int step, ulong seed, ArrayView<int> tokens,
+        ArrayView<float> probabilities = default)
     {
         int half = RowsTimesVocab(batch, queries, vocab, "GuideAndSample");
         RequireGuided(logits, half, "GuideAndSample");
@@ -400,7 +465,7 @@ public sealed partial class Ops
         if (Profile.Rows != RowVariant.GroupPerRow)
         {
             GuideLogits(logits, conditional, batch, queries, vocab, scale, temperature);
-            SampleTokens(conditional, batch, queries, vocab, imageIndices, positions, step, seed, tokens);
+            SampleTokens(conditional, batch, queries, vocab, imageIndices, positions, step, seed, tokens, probabilities);
             return;
         }
         if (!(temperature > 0f))
@@ -414,6 +479,35 @@ public sealed partial class Ops
             SamplingShape, RowLogits>(SamplingKernels.GroupSample);
         groupSample(new KernelConfig(batch * queries, RowGroup.Size), logits, imageIndices, positions, tokens,
             new SamplingShape(queries, vocab, step, seed), new RowLogits(half, scale, temperature));
+        if (probabilities.Length > 0)
+            ChosenProbabilities(logits, batch * queries, vocab, tokens, probabilities, new RowLogits(half, scale, temperature));
+    }
+
+    /// <summary>
+    /// probabilities[r] = softmax(logits(r, :))[tokens[r]]: the probability of the token chosen for
+    /// row r, with the logits read as <paramref name="logits"/> says (as they are in x by default,
+    /// or guided from both halves). x: [rows, vocab] (or [2, rows, vocab]); tokens,
+    /// probabilities: [rows].
+    /// </summary>
+    public void ChosenProbabilities(ArrayView<float> x, int rows, int vocab, ArrayView<int> tokens,
+        ArrayView<float> probabilities, RowLogits logits = default)
+    {
+        RowsTimesVocab(rows, 1, vocab, "ChosenProbabilities");
+        Require(x, (logits.Half == 0 ? 1L : 2L) * rows * vocab, "ChosenProbabilities x");
+        Require(tokens, rows, "ChosenProbabilities tokens");
+        Require(probabilities, rows, "ChosenProbabilities probabilities");
+        if (rows == 0)
+            return;
+        if (Profile.Rows == RowVariant.GroupPerRow)
+        {
+            groupChosenProbability ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, RowLogits>(
+                SamplingKernels.GroupChosenProbability);
+            groupChosenProbability(new KernelConfig(rows, RowGroup.Size), x, tokens, probabilities, vocab, logits);
+            return;
+        }
+        chosenProbability ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>,
+            ArrayView<float>, int, RowLogits>(SamplingKernels.ChosenProbability, ImplicitGroupSize);
+        chosenProbability(rows, x, tokens, probabilities, vocab, logits);
     }
 
     /// <summary>Checks that logits hold both guidance halves of half values each, indexable by an int.</summary>
