@@ -50,7 +50,7 @@ internal sealed class DeviceGroup : IDisposable
     /// given classes: tokens, and pictures when a tokenizer is loaded.
     /// </summary>
     public GeneratedImage[] Generate(IReadOnlyList<int> classes, IReadOnlyList<int> indices, GenerationOptions options,
-        ProgressDisplay display, CancellationToken cancel) =>
+        ProgressDisplay display, CancellationToken cancel, StepObserver? observer = null) =>
         DeviceSplit.Run(members, classes.Count, (member, start, count, token) =>
         {
             // ILGPU keeps a current accelerator per thread (CUDA: the current context)
@@ -59,13 +59,20 @@ internal sealed class DeviceGroup : IDisposable
             string label = (members.Count > 1 ? $"device {member.Position}: " : "") + $"images {chunkIndices[0]}..{chunkIndices[^1]}";
             int[][] tokens;
             using (var steps = new StepProgress(display, label, options.Steps, member.Generated ? null : member.Device.Name))
-                tokens = new ParallelDecoder(member.Transformer!).Generate(classes.Skip(start).Take(count).ToArray(),
+                tokens = new ParallelDecoder(member.Transformer!) { Observer = observer }.Generate(classes.Skip(start).Take(count).ToArray(),
                     options, chunkIndices, steps, token);
             member.Generated = true;
             token.ThrowIfCancellationRequested();
             RgbImage[]? pictures = member.Tokenizer is { } tokenizer ? PictureDecoding.Decode(display, label, tokenizer, tokens) : null;
             return tokens.Select((t, i) => new GeneratedImage(t, pictures?[i])).ToArray();
         }, cancel);
+
+    /// <summary>The first device's tokenizer, that device bound to this thread (--explain's frames).</summary>
+    public VqModel FirstTokenizer()
+    {
+        members[0].Device.Accelerator.Bind();
+        return members[0].Tokenizer ?? throw new InvalidOperationException("no tokenizer was loaded");
+    }
 
     /// <inheritdoc />
     public void Dispose() => members.ForEach(m => m.Dispose());

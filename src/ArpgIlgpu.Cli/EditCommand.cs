@@ -1,4 +1,5 @@
 using ArpgIlgpu.Generation;
+using ArpgIlgpu.Generation.Explain;
 using ArpgIlgpu.Imaging;
 using ArpgIlgpu.Models;
 using ArpgIlgpu.Runtime;
@@ -27,10 +28,11 @@ internal static class EditCommand
         var crop = new Option<bool>("--crop") { Description = "Centre-crop the input to multiples of 16 pixels" };
         var resize = new Option<bool>("--resize") { Description = "Resize the input to multiples of 16 pixels" };
         var overwrite = new Option<bool>("--overwrite") { Description = $"Replace an existing {outputFile} in --out" };
+        var explain = ExplainOption.Create();
 
         var command = new Command(name, description);
         command.Arguments.Add(image);
-        foreach (Option o in new Option[] { classLabel, output, saveTokens, crop, resize, overwrite }.Concat(own))
+        foreach (Option o in new Option[] { classLabel, output, saveTokens, crop, resize, overwrite, explain }.Concat(own))
             command.Options.Add(o);
         models.AddTo(command, transformer: true, tokenizer: true);
         sampling.AddTo(command);
@@ -47,18 +49,31 @@ internal static class EditCommand
             if (File.Exists(target) && !parsed.GetValue(overwrite))
                 throw new InvalidInputException($"--out {folder}: {outputFile} exists; pass --overwrite to replace it, or choose another --out");
 
+            ExplainOption? explaining = ExplainOption.Read(parsed, explain, hasTokenizer: true, 1, options.Steps);
+            TraceRecorder? recorder = explaining is null ? null : new TraceRecorder();
             using ComputeDevice device = models.OpenDevice(parsed);
             using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
             using VqModel tokenizer = GenerateCommand.LoadTokenizer(device, choice);
-            var progress = new SynchronousProgress<WindowedCompletion.Window>(w => Console.Error.WriteLine(
-                $"window {w.Index}: rows {w.Top}..{w.Top + choice.Arpg.GridSize - 1}, columns {w.Left}..{w.Left + choice.Arpg.GridSize - 1}, {w.Known} known tokens"));
-            EditResult result = edit(parsed, new ImageEditor(transformer, tokenizer), input, label, options, progress, cancel);
+            var progress = new SynchronousProgress<WindowedCompletion.Window>(w =>
+            {
+                recorder?.EnterWindow(w.Index, w.Top, w.Left, choice.Arpg.GridSize);
+                Console.Error.WriteLine(
+                    $"window {w.Index}: rows {w.Top}..{w.Top + choice.Arpg.GridSize - 1}, columns {w.Left}..{w.Left + choice.Arpg.GridSize - 1}, {w.Known} known tokens");
+            });
+            EditResult result = edit(parsed, new ImageEditor(transformer, tokenizer) { Observer = recorder?.Observer }, input, label,
+                options, progress, cancel);
 
             PngFile.Write(target, result.Image, ResolvedSampling.PngText(choice.Name, options));
             if (parsed.GetValue(saveTokens) is string tokensPath)
                 new TokenFile([label], [result.Canvas.Tokens]).Write(tokensPath);
             Console.Error.WriteLine($"{result.Image.Width}x{result.Image.Height} written to {target} " +
                                     $"({result.Windows.Count} window(s) generated)");
+            if (recorder is not null && result.Windows.Count > 0)
+            {
+                explaining!.Write(Path.GetFileNameWithoutExtension(outputFile), recorder.Trace(0, result.Canvas.Rows,
+                    result.Canvas.Columns, result.Canvas.Tokens, result.InputKnown), tokenizer, label, 0);
+                explaining.Report();
+            }
             return CommandRunner.Ok;
         });
         return command;

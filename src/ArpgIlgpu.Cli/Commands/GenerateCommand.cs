@@ -1,5 +1,6 @@
 using ArpgIlgpu.Checkpoints;
 using ArpgIlgpu.Generation;
+using ArpgIlgpu.Generation.Explain;
 using ArpgIlgpu.Imaging;
 using ArpgIlgpu.Models;
 using ArpgIlgpu.Runtime;
@@ -31,12 +32,13 @@ internal static class GenerateCommand
         var output = new Option<string>("--out") { Description = "Folder for the PNGs (created if missing)", DefaultValueFactory = _ => "out" };
         var grid = new Option<bool>("--grid") { Description = "Also write grid.png with every image" };
         var saveTokens = new Option<string?>("--save-tokens") { Description = "Write the tokens as JSON: {\"classes\": [...], \"tokens\": [[...], ...]}" };
+        var explain = ExplainOption.Create();
 
         var command = new Command("generate", "Generate images of the given classes");
         command.Options.Add(classes);
         models.AddTo(command, transformer: true, tokenizer: true);
         sampling.AddTo(command);
-        foreach (Option o in new Option[] { batch, output, grid, saveTokens })
+        foreach (Option o in new Option[] { batch, output, grid, saveTokens, explain })
             command.Options.Add(o);
 
         command.SetAction(async (parsed, cancel) =>
@@ -58,6 +60,7 @@ internal static class GenerateCommand
                 Console.Error.WriteLine("note: no --vq-checkpoint with --config: writing tokens only");
 
             bool withGrid = parsed.GetValue(grid);
+            ExplainOption? explaining = ExplainOption.Read(parsed, explain, pictures, labels.Length, options.Steps);
             using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures);
             using ProgressDisplay display = ProgressDisplay.OnStderr();
             var generated = new List<GeneratedImage>();
@@ -69,7 +72,12 @@ internal static class GenerateCommand
                 {
                     cancel.ThrowIfCancellationRequested();
                     int[] chunk = labels[start..Math.Min(labels.Length, start + batchSize)];
-                    GeneratedImage[] images = devices.Generate(chunk, Enumerable.Range(start, chunk.Length).ToArray(), options, display, cancel);
+                    TraceRecorder? recorder = explaining is null ? null : new TraceRecorder();
+                    GeneratedImage[] images = devices.Generate(chunk, Enumerable.Range(start, chunk.Length).ToArray(), options, display, cancel,
+                        recorder?.Observer);
+                    for (int i = 0; recorder is not null && i < chunk.Length; i++)
+                        explaining!.Write(Path.GetFileNameWithoutExtension(OutputFolder.ImageName(start + i, chunk[i])),
+                            recorder.Trace(start + i, choice.Arpg.GridSize), devices.FirstTokenizer(), chunk[i], start + i);
                     if (folder is not null)
                         PngBatch.WriteAll(images.Select((image, i) =>
                             (Path.Combine(folder, OutputFolder.ImageName(start + i, chunk[i])), image.Picture!)),
@@ -85,6 +93,7 @@ internal static class GenerateCommand
                     ImageGrid.Combine(allPictures, (int)Math.Ceiling(Math.Sqrt(allPictures.Length))));
             if (tokensPath is not null)
                 new TokenFile(labels, generated.Select(g => g.Tokens).ToList()).Write(tokensPath);
+            explaining?.Report();
             Console.Error.WriteLine(
                 $"{labels.Length} image(s) in {clock.Elapsed.TotalSeconds:F1} s" + (folder is null ? "" : $", written to {folder}"));
             return CommandRunner.Ok;

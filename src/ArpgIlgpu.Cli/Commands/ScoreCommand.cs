@@ -7,15 +7,19 @@ using System.Text.Json;
 namespace ArpgIlgpu.Cli;
 
 /// <summary>
-/// `arpg score --tokens F.json [--orders F.json]`: the teacher-forced mean cross-entropy of each
-/// image under the model (the training loss), one line per image on stdout.
+/// `arpg score --tokens F.json [--orders F.json]` (or `--image IMAGE --class C`): the
+/// teacher-forced mean cross-entropy of each image under the model (the training loss), one line
+/// per image on stdout; `--heatmap DIR` also draws every token's loss over its picture.
 /// </summary>
 internal static class ScoreCommand
 {
     public static Command Create()
     {
         var models = new ModelOptions();
-        var tokens = new Option<string>("--tokens") { Description = "Tokens JSON with classes ({\"classes\": [...], \"tokens\": [[...], ...]})", Required = true };
+        var tokens = new Option<string?>("--tokens") { Description = "Tokens JSON with classes ({\"classes\": [...], \"tokens\": [[...], ...]})" };
+        var image = new Option<string?>("--image") { Description = "Score this picture (PNG or JPEG of the model's size) instead of --tokens: it is encoded first" };
+        var classLabel = new Option<int?>("--class") { Description = "The class --image is scored under" };
+        var heatmap = new Option<string?>("--heatmap") { Description = "Also write, per image, a heatmap of every token's loss over the picture (and its values as JSON) into this folder" };
         var orders = new Option<string?>("--orders")
         {
             Description = "JSON array with one order (array of grid positions) per image; default: a random order per image from --seed",
@@ -25,25 +29,34 @@ internal static class ScoreCommand
         command.Options.Add(tokens);
         command.Options.Add(orders);
         command.Options.Add(seed);
-        models.AddTo(command, transformer: true, tokenizer: false);
+        foreach (Option o in new Option[] { image, classLabel, heatmap })
+            command.Options.Add(o);
+        models.AddTo(command, transformer: true, tokenizer: true);
         command.SetAction(async (parsed, cancel) =>
         {
-            string tokensPath = parsed.GetValue(tokens)!;
-            TokenFile file = TokenFile.Read(tokensPath);
+            string? tokensPath = parsed.GetValue(tokens), imagePath = parsed.GetValue(image), heatmapPath = parsed.GetValue(heatmap);
+            if ((tokensPath is null) == (imagePath is null))
+                throw new InvalidInputException("score: give either --tokens or --image");
+            bool needsTokenizer = imagePath is not null || heatmapPath is not null;
+            ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: needsTokenizer, cancel);
+            using ComputeDevice device = models.OpenDevice(parsed);
+            using VqModel? tokenizer = needsTokenizer ? GenerateCommand.LoadTokenizer(device, choice) : null;
+            TokenFile file = tokensPath is not null ? TokenFile.Read(tokensPath) : ScoreInputs.Encode(imagePath!, parsed.GetValue(classLabel), tokenizer!);
             if (file.Classes is null)
                 throw new InvalidInputException($"--tokens {tokensPath}: scoring needs \"classes\", one per image");
-            ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: false, cancel);
+            string? heatmapFolder = heatmapPath is null ? null : OutputFolder.Prepare(heatmapPath);
             int length = choice.Arpg.BlockSize;
             IReadOnlyList<int[]> imageOrders = parsed.GetValue(orders) is string ordersPath
                 ? ReadOrders(ordersPath, file.Tokens.Count)
                 : Enumerable.Range(0, file.Tokens.Count)
                     .Select(i => RandomOrder.Draw(length, parsed.GetValue(seed) + (ulong)i)).ToArray();
 
-            using ComputeDevice device = models.OpenDevice(parsed);
             using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
             ScoreResult result = TeacherForcedScorer.Score(transformer, file.Tokens, file.Classes, imageOrders);
             for (int i = 0; i < result.CrossEntropy.Length; i++)
                 Console.WriteLine($"{i}\tclass {file.Classes[i]}\t{result.CrossEntropy[i]:F6}");
+            if (heatmapFolder is not null)
+                ScoreInputs.WriteHeatmaps(heatmapFolder, file, result, tokenizer!);
             return CommandRunner.Ok;
         });
         return command;

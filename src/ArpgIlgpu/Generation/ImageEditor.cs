@@ -21,6 +21,9 @@ public sealed class ImageEditor(ArpgTransformer transformer, VqModel tokenizer)
 {
     private int Factor => tokenizer.Config.DownsampleFactor;
 
+    /// <summary>When set, hears every step of every window (<see cref="ParallelDecoder.Observer"/>).</summary>
+    public StepObserver? Observer { get; init; }
+
     /// <summary>
     /// Inpainting: regenerates the parts of <paramref name="image"/> where <paramref name="mask"/>
     /// (same size) is white. A token is known when its whole f x f cell (f = 16) has no white mask
@@ -100,7 +103,7 @@ public sealed class ImageEditor(ArpgTransformer transformer, VqModel tokenizer)
         IProgress<WindowedCompletion.Window>? progress, CancellationToken cancel)
     {
         bool[] inputKnown = (bool[])canvas.Known.Clone();
-        var windows = WindowedCompletion.Fill(new ParallelDecoder(transformer), canvas, classLabel,
+        var windows = WindowedCompletion.Fill(new ParallelDecoder(transformer) { Observer = Observer }, canvas, classLabel,
             transformer.Config.GridSize, options, progress, cancel);
         float[] pixels = tokenizer.Decode(canvas.Tokens, 1, canvas.Rows, canvas.Columns);
         RgbImage image = RgbImage.FromModelOutput(pixels, 1, canvas.Rows * Factor, canvas.Columns * Factor)[0];

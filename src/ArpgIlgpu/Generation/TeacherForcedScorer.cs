@@ -6,8 +6,9 @@ namespace ArpgIlgpu.Generation;
 
 /// <summary>The result of teacher-forced scoring.</summary>
 /// <param name="Logits">[images, L, vocab]: row t predicts the token at order[t] (the shuffled order).</param>
-/// <param name="CrossEntropy">Mean cross-entropy per image, in nats.</param>
-public sealed record ScoreResult(float[] Logits, double[] CrossEntropy);
+/// <param name="CrossEntropy">Mean cross-entropy per image, in nats: the mean of its <paramref name="TokenLosses"/>.</param>
+/// <param name="TokenLosses">[images][L] in grid order: each token's cross-entropy (nats) given the class and the tokens before it in its order.</param>
+public sealed record ScoreResult(float[] Logits, double[] CrossEntropy, double[][] TokenLosses);
 
 /// <summary>
 /// The training forward of ARPG: every image sees its tokens in its own order, pass 1 reads the
@@ -48,14 +49,20 @@ public static class TeacherForcedScorer
         model.Predict(state, AttentionMask.Causal).CopyToCPU(logits);
 
         var loss = new double[images];
+        var tokenLosses = new double[images][];
         for (int b = 0; b < images; b++)
         {
+            tokenLosses[b] = new double[length];
             double sum = 0;
             for (int t = 0; t < length; t++)
-                sum += CrossEntropy(logits.AsSpan((b * length + t) * vocab, vocab), tokens[b][orders[b][t]]);
+            {
+                int position = orders[b][t];
+                tokenLosses[b][position] = CrossEntropy(logits.AsSpan((b * length + t) * vocab, vocab), tokens[b][position]);
+                sum += tokenLosses[b][position];
+            }
             loss[b] = sum / length;
         }
-        return new ScoreResult(logits, loss);
+        return new ScoreResult(logits, loss, tokenLosses);
     }
 
     /// <summary>-log softmax(logits)[target], computed stably in double precision.</summary>

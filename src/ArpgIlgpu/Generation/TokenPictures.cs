@@ -15,14 +15,21 @@ public static class TokenPictures
     public static RgbImage[] Decode(VqModel tokenizer, IReadOnlyList<int[]> tokens, IProgress<int>? decoded = null)
     {
         int g = (int)Math.Round(Math.Sqrt(tokens[0].Length));
-        int size = g * tokenizer.Config.DownsampleFactor;
-        int perPass = tokenizer.ImagesPerPass(g, g);
+        return Decode(tokenizer, tokens, g, g, decoded);
+    }
+
+    /// <summary>As <see cref="Decode(VqModel, IReadOnlyList{int[]}, IProgress{int}?)"/>, for grids of <paramref name="rows"/> x <paramref name="columns"/> tokens.</summary>
+    public static RgbImage[] Decode(VqModel tokenizer, IReadOnlyList<int[]> tokens, int rows, int columns,
+        IProgress<int>? decoded = null)
+    {
+        int f = tokenizer.Config.DownsampleFactor;
+        int perPass = tokenizer.ImagesPerPass(rows, columns);
         var pictures = new List<RgbImage>(tokens.Count);
         for (int first = 0; first < tokens.Count; first += perPass)
         {
             int count = Math.Min(perPass, tokens.Count - first);
             int[] codes = tokens.Skip(first).Take(count).SelectMany(t => t).ToArray();
-            pictures.AddRange(RgbImage.FromModelOutput(tokenizer.Decode(codes, count, g, g), count, size, size));
+            pictures.AddRange(RgbImage.FromModelOutput(tokenizer.Decode(codes, count, rows, columns), count, rows * f, columns * f));
             decoded?.Report(pictures.Count);
         }
         return [.. pictures];

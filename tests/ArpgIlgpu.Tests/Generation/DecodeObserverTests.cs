@@ -111,6 +111,25 @@ public class DecodeObserverTests
                 Assert.Equal(done[0][s.Positions[i]], s.Tokens[0][i]);
     }
 
+    /// <summary>Each token's teacher-forced loss, in grid order; their mean is the image's score.</summary>
+    [Fact]
+    public void TokenLossesAverageToTheScore()
+    {
+        using var f = new FixtureSet("tiny");
+        using ArpgTransformer model = f.LoadTransformer(TestDevices.Get("cpu"));
+        int[][] tokens = f.IntRows("score.tokens"), orders = f.IntRows("score.orders");
+        ScoreResult result = TeacherForcedScorer.Score(model, tokens, f.Ints("score.classes"), orders);
+        int vocab = f.Arpg.VocabSize, length = f.Arpg.BlockSize;
+        for (int b = 0; b < tokens.Length; b++)
+        {
+            Assert.Equal(result.CrossEntropy[b], result.TokenLosses[b].Average(), 1e-9);
+            // row t of the logits predicts position orders[b][t]
+            int t = 5, position = orders[b][t];
+            Assert.Equal(TeacherForcedScorer.CrossEntropy(result.Logits.AsSpan((b * length + t) * vocab, vocab), tokens[b][position]),
+                result.TokenLosses[b][position]);
+        }
+    }
+
     private static VqConfig SmallVq(FixtureSet f) => new() { CodebookSize = f.Arpg.VocabSize, Ch = 32, ZChannels = 64 };
 
     /// <summary>GenerateSteps: the positions partition the grid, each canvas adds its step's tokens, the last equals Generate's.</summary>
@@ -141,7 +160,7 @@ public class DecodeObserverTests
         Assert.Equal(tokens, steps[^1].Canvas);
     }
 
-    /// <summary>Leaving the loop early stops the decoder; a cancelled token surfaces as a cancellation.</summary>
+    /// <summary>Leaving the loop early stops the decoder; a cancelled token surfaces as a cancellation, before any step.</summary>
     [Fact]
     public async Task GenerateStepsStopsWhenLeftOrCancelled()
     {
@@ -152,10 +171,13 @@ public class DecodeObserverTests
             if (step.Step == 1)
                 break;
         using var cancel = new CancellationTokenSource();
+        cancel.Cancel();
+        var seen = new List<GenerationStep>();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (GenerationStep step in pipeline.GenerateSteps([1], FixtureOptions(f), cancel.Token))
-                cancel.Cancel();
+                seen.Add(step);
         });
+        Assert.Empty(seen);
     }
 }
