@@ -55,9 +55,6 @@ public sealed class ParallelDecoder
     /// </summary>
     public StepObserver? Observer { get; init; }
 
-    /// <summary>This decoder with <paramref name="observer"/> watching (the same model and clock).</summary>
-    public ParallelDecoder Observed(StepObserver? observer) => new(model) { Clock = Clock, Observer = observer };
-
     /// <summary>
     /// Generates one image per class. Returns tokens [images][L] in grid (raster) order.
     /// <paramref name="imageIndices"/> names each image in the random streams (default 0..B-1):
