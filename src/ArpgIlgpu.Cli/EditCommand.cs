@@ -49,7 +49,8 @@ internal static class EditCommand
             if (File.Exists(target) && !parsed.GetValue(overwrite))
                 throw new InvalidInputException($"--out {folder}: {outputFile} exists; pass --overwrite to replace it, or choose another --out");
 
-            ExplainOption? explaining = ExplainOption.Read(parsed, explain, hasTokenizer: true, 1, options.Steps);
+            ExplainOption? explaining = ExplainOption.Read(parsed, explain, hasTokenizer: true,
+                $"up to {options.Steps} VQ decodes per window generated (one per step)");
             TraceRecorder? recorder = explaining is null ? null : new TraceRecorder();
             using ComputeDevice device = models.OpenDevice(parsed);
             using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);

@@ -30,14 +30,17 @@ internal sealed class ExplainOption
                       "order.png, confidence.png and explain.json (adds one VQ decode per step)",
     };
 
-    /// <summary>The option's folder, prepared, or null when the option is absent; notes the cost on stderr.</summary>
-    public static ExplainOption? Read(ParseResult parsed, Option<string?> option, bool hasTokenizer, int images, int steps)
+    /// <summary>
+    /// The option's folder, prepared, or null when the option is absent; notes the cost on stderr
+    /// (<paramref name="cost"/>: how many VQ decodes it adds).
+    /// </summary>
+    public static ExplainOption? Read(ParseResult parsed, Option<string?> option, bool hasTokenizer, string cost)
     {
         if (parsed.GetValue(option) is not string root)
             return null;
         if (!hasTokenizer)
             throw new InvalidInputException($"--explain {root}: the frames need the VQ tokenizer; give --vq-checkpoint");
-        Console.Error.WriteLine($"note: --explain adds up to {(long)images * steps} VQ decodes (one per step per image)");
+        Console.Error.WriteLine($"note: --explain adds {cost}");
         return new ExplainOption(OutputFolder.Prepare(root));
     }
 

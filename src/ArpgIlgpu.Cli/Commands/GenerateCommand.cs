@@ -60,7 +60,8 @@ internal static class GenerateCommand
                 Console.Error.WriteLine("note: no --vq-checkpoint with --config: writing tokens only");
 
             bool withGrid = parsed.GetValue(grid);
-            ExplainOption? explaining = ExplainOption.Read(parsed, explain, pictures, labels.Length, options.Steps);
+            ExplainOption? explaining = ExplainOption.Read(parsed, explain, pictures,
+                $"up to {(long)labels.Length * options.Steps} VQ decodes (one per step per image)");
             using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures);
             using ProgressDisplay display = ProgressDisplay.OnStderr();
             var generated = new List<GeneratedImage>();

@@ -49,6 +49,19 @@ public class ExplainCliTests
     }
 
     [Fact]
+    public void ExplainWithoutATokenizerIsBadInputAndWritesNothing()
+    {
+        using var dir = new TempDirectory();
+        CliResult result = CliInvocation.Run(["generate", "--config", Fixtures.PathOf("tiny", "json"), "--arpg-checkpoint",
+            Fixtures.PathOf("tiny", "arpg.pt"), "--device", "cpu", "--classes", "3", "--save-tokens", dir.File("t.json"), "--explain", dir.File("explain")]);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--explain", result.Error);
+        Assert.Contains("--vq-checkpoint", result.Error);
+        Assert.False(Directory.Exists(dir.File("explain")));
+        Assert.False(File.Exists(dir.File("t.json")));
+    }
+
+    [Fact]
     public void WithoutExplainNothingExtraIsWritten()
     {
         using var dir = new TempDirectory();
