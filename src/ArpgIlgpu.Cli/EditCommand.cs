@@ -13,7 +13,7 @@ namespace ArpgIlgpu.Cli;
 internal static class EditCommand
 {
     /// <summary>The edit a command performs on the loaded image.</summary>
-    public delegate EditResult Edit(ParseResult parsed, ImageEditor editor, RgbImage image, int classLabel,
+    public delegate EditResult Edit(ParseResult parsed, ImagePipeline pipeline, RgbImage image, int classLabel,
         GenerationOptions options, IProgress<WindowedCompletion.Window> progress, CancellationToken cancel);
 
     public static Command Create(string name, string description, string outputFile, IEnumerable<Option> own, Edit edit)
@@ -39,7 +39,7 @@ internal static class EditCommand
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: true, cancel);
             GenerationOptions options = sampling.Read(parsed, choice);
             int label = parsed.GetValue(classLabel);
-            TokenChecks.RequireClasses(choice.Arpg, [label], "--class");
+            TokenChecks.RequireClasses(choice.Arpg, [label], "classLabel");
             ImageFit fit = FitOption.Read(parsed.GetValue(crop), parsed.GetValue(resize));
             RgbImage input = ImageLoader.Read(parsed.GetValue(image)!, choice.Vq.DownsampleFactor, fit);
             string folder = OutputFolder.Prepare(parsed.GetValue(output)!);
@@ -48,11 +48,10 @@ internal static class EditCommand
                 throw new InvalidInputException($"--out {folder}: {outputFile} exists; pass --overwrite to replace it, or choose another --out");
 
             using ComputeDevice device = models.OpenDevice(parsed);
-            using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
-            using VqModel tokenizer = GenerateCommand.LoadTokenizer(device, choice);
+            using ImagePipeline pipeline = choice.Open(device, PipelineParts.Both);
             var progress = new SynchronousProgress<WindowedCompletion.Window>(w => Console.Error.WriteLine(
                 $"window {w.Index}: rows {w.Top}..{w.Top + choice.Arpg.GridSize - 1}, columns {w.Left}..{w.Left + choice.Arpg.GridSize - 1}, {w.Known} known tokens"));
-            EditResult result = edit(parsed, new ImageEditor(transformer, tokenizer), input, label, options, progress, cancel);
+            EditResult result = edit(parsed, pipeline, input, label, options, progress, cancel);
 
             PngFile.Write(target, result.Image, ResolvedSampling.PngText(choice.Name, options));
             if (parsed.GetValue(saveTokens) is string tokensPath)

@@ -50,11 +50,12 @@ internal static class BenchCommand
                 throw new InvalidInputException($"--steps {stepCount}: must be between 1 and {choice.Arpg.BlockSize}");
 
             using ComputeDevice device = models.OpenDevice(parsed);
-            using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
+            using ImagePipeline pipeline = choice.Open(device, withVq ? PipelineParts.Both : PipelineParts.Transformer);
+            ArpgTransformer transformer = pipeline.Transformer;
             if (onlyMemory)
                 return ReportMemory(GenerationBenchmark.Memory(transformer, images, stepCount), device, choice,
                     parsed.GetValue(models.Config) ?? parsed.GetValue(models.Model), images, stepCount, parsed.GetValue(json));
-            using VqModel? tokenizer = withVq ? GenerateCommand.LoadTokenizer(device, choice) : null;
+            VqModel? tokenizer = withVq ? pipeline.Tokenizer : null;
             Console.Error.WriteLine("measuring the device's copy bandwidth and GEMM peak ...");
             DevicePeaks peaks = DevicePeaks.Measure(device);
             Console.Error.WriteLine($"benchmarking {images} image(s), {stepCount} steps ...");

@@ -33,15 +33,13 @@ internal static class ScoreCommand
             if (file.Classes is null)
                 throw new InvalidInputException($"--tokens {tokensPath}: scoring needs \"classes\", one per image");
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: false, cancel);
-            int length = choice.Arpg.BlockSize;
-            IReadOnlyList<int[]> imageOrders = parsed.GetValue(orders) is string ordersPath
+            IReadOnlyList<int[]>? imageOrders = parsed.GetValue(orders) is string ordersPath
                 ? ReadOrders(ordersPath, file.Tokens.Count)
-                : Enumerable.Range(0, file.Tokens.Count)
-                    .Select(i => RandomOrder.Draw(length, parsed.GetValue(seed) + (ulong)i)).ToArray();
+                : null;
 
             using ComputeDevice device = models.OpenDevice(parsed);
-            using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
-            ScoreResult result = TeacherForcedScorer.Score(transformer, file.Tokens, file.Classes, imageOrders);
+            using ImagePipeline pipeline = choice.Open(device, PipelineParts.Transformer);
+            ScoreResult result = pipeline.Score(file.Tokens, file.Classes, imageOrders, parsed.GetValue(seed), cancel);
             for (int i = 0; i < result.CrossEntropy.Length; i++)
                 Console.WriteLine($"{i}\tclass {file.Classes[i]}\t{result.CrossEntropy[i]:F6}");
             return CommandRunner.Ok;

@@ -216,13 +216,11 @@ public sealed class ComputeDevice : IDisposable
                 return (context.GetCPUDevice(0), DeviceKind.Cpu);
             case DeviceKind.Cuda:
                 if (spec.Index >= cuda.Count)
-                    throw new InvalidInputException(
-                        $"--device {spec}: {cuda.Count} CUDA device(s) found; `arpg devices` lists them");
+                    throw new InvalidParameterException(DeviceSpec.Parameter, $"{spec}", $"{cuda.Count} CUDA device(s) found");
                 return (cuda[spec.Index], DeviceKind.Cuda);
             case DeviceKind.OpenCL:
                 if (spec.Index >= cl.Count)
-                    throw new InvalidInputException(
-                        $"--device {spec}: {cl.Count} OpenCL device(s) found; `arpg devices` lists them " +
+                    throw new InvalidParameterException(DeviceSpec.Parameter, $"{spec}", $"{cl.Count} OpenCL device(s) found " +
                         "(on Debian, `apt-get install pocl-opencl-icd` adds the CPU as an OpenCL device)");
                 return (cl[spec.Index], DeviceKind.OpenCL);
             default:
