@@ -1,6 +1,5 @@
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Imaging;
-using ArpgIlgpu.Models;
 using ArpgIlgpu.Runtime;
 using System.CommandLine;
 

@@ -1,5 +1,4 @@
 using ArpgIlgpu.Generation;
-using ArpgIlgpu.Models;
 using ArpgIlgpu.Runtime;
 using System.CommandLine;
 using System.Text.Json;
