@@ -57,7 +57,8 @@ public sealed partial class ImagePipeline : IDisposable
     public RgbImage[] Generate(IReadOnlyList<int> classes, GenerationOptions options,
         IProgress<DecodeProgress>? progress = null, CancellationToken cancel = default)
     {
-        _ = Tokenizer; // before generating, not after
+        if (tokenizer is null) // said before generating, not after
+            throw Absent(PipelineParts.Tokenizer);
         return Decode(GenerateTokens(classes, options, progress: progress, cancel: cancel), cancel: cancel);
     }
 
