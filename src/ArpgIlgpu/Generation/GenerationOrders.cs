@@ -7,7 +7,7 @@ namespace ArpgIlgpu.Generation;
 /// </summary>
 public static class GenerationOrders
 {
-    /// <summary>The names <c>--order</c> accepts besides a JSON file.</summary>
+    /// <summary>The orders known by name (besides a list of grid positions).</summary>
     public static readonly string[] Names = ["random", "raster", "spiral-in", "spiral-out", "z-curve", "alternate"];
 
     /// <summary>A fixed order by name (not "random", which needs a seed: see <see cref="Random"/>).</summary>

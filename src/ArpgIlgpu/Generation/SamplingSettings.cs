@@ -1,9 +1,8 @@
 namespace ArpgIlgpu.Generation;
 
 /// <summary>
-/// How tokens are drawn from the guided logits: the command line's <c>--temperature</c>,
-/// <c>--top-k</c>, <c>--top-p</c> and <c>--seed</c>. The defaults are the official
-/// <c>generate()</c>'s: temperature 1, no top-k, no top-p.
+/// How tokens are drawn from the guided logits: temperature, top-k, top-p and the seed. The
+/// defaults are the official <c>generate()</c>'s: temperature 1, no top-k, no top-p.
 /// </summary>
 public sealed record SamplingSettings
 {

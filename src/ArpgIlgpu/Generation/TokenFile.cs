@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace ArpgIlgpu.Generation;
 
 /// <summary>
-/// The tokens file that <c>arpg generate --save-tokens</c> and <c>arpg encode</c> write and
+/// The tokens file that <c>arpg generate</c> (saving tokens) and <c>arpg encode</c> write and
 /// <c>arpg decode</c> reads: <c>{"classes": [...], "tokens": [[... L ints in grid order ...], ...]}</c>,
 /// one row of L = g*g token ids (row-major over the g x g grid) per image; "classes" is optional
 /// and, when present, has one class per image.

@@ -3,9 +3,8 @@ using System.Text.Json;
 namespace ArpgIlgpu.Models;
 
 /// <summary>
-/// A config file in the fixture schema, <c>{"arpg": {...}, "vq": {...}, "generation": {...}}</c>
-/// (<c>--config</c>): the model shapes of a checkpoint that is not one of the presets. Either
-/// model object may be absent; "generation" is ignored here (the command line sets sampling).
+/// A config file in the fixture schema, <c>{"arpg": {...}, "vq": {...}, "generation": {...}}</c>:
+/// the model shapes of a checkpoint that is not one of the presets. Either model object may be absent; "generation" is ignored here (the command line sets sampling).
 /// </summary>
 /// <param name="Path">The file, for error messages.</param>
 /// <param name="Arpg">The transformer config, if the file has an "arpg" object.</param>

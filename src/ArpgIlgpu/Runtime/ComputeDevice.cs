@@ -120,7 +120,7 @@ public sealed class ComputeDevice : IDisposable
     }
 
     /// <summary>
-    /// What <c>--device all</c> means: every CUDA device, else every OpenCL GPU; empty when the
+    /// What the device list <c>all</c> means: every CUDA device, else every OpenCL GPU; empty when the
     /// machine has no GPU (ILGPU's CPU accelerator and PoCL are one device each, nothing to split).
     /// </summary>
     public static IReadOnlyList<DeviceSpec> AllGpus()
@@ -277,7 +277,7 @@ public sealed class ComputeDevice : IDisposable
 }
 
 /// <summary>What <c>arpg devices</c> prints for one accelerator.</summary>
-/// <param name="Spec">The <c>--device</c> value that selects it.</param>
+/// <param name="Spec">The device name that selects it (<see cref="DeviceSpec.Parse"/>).</param>
 /// <param name="Kind">Its backend.</param>
 /// <param name="Name">The driver's name for it.</param>
 /// <param name="MemoryBytes">Device memory (the CPU accelerator reports no limit).</param>

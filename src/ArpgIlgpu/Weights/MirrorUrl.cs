@@ -1,12 +1,12 @@
 namespace ArpgIlgpu.Weights;
 
 /// <summary>
-/// A mirror of Hugging Face (<c>--mirror URL</c> or <c>$ARPG_MIRROR</c>): it replaces the
+/// A mirror of Hugging Face (given by the caller, or <c>$ARPG_MIRROR</c>): it replaces the
 /// <c>https://huggingface.co</c> prefix of the official URLs, keeping the rest of the path.
 /// </summary>
 public static class MirrorUrl
 {
-    /// <summary>The environment variable that names a mirror when <c>--mirror</c> is not given.</summary>
+    /// <summary>The environment variable that names a mirror when the caller gives none.</summary>
     public const string Variable = "ARPG_MIRROR";
 
     /// <summary>The parameter <see cref="InvalidParameterException"/>s about a mirror given by the caller name.</summary>
