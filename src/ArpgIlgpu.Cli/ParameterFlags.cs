@@ -44,7 +44,14 @@ internal static class ParameterFlags
         ["orders"] = "--orders",
     };
 
+    /// <summary>Where the command line helps further with a parameter.</summary>
+    private static readonly Dictionary<string, string> Hints = new()
+    {
+        [DeviceSpec.Parameter] = "`arpg devices` lists them",
+    };
+
     /// <summary>The exception's message with its parameter named by the flag (unchanged for a parameter with no flag).</summary>
     public static string Describe(InvalidParameterException e) =>
-        Flags.TryGetValue(e.Parameter, out string? flag) ? InvalidParameterException.Describe(flag, e.Value, e.Problem) : e.Message;
+        (Flags.TryGetValue(e.Parameter, out string? flag) ? InvalidParameterException.Describe(flag, e.Value, e.Problem) : e.Message)
+        + (Hints.TryGetValue(e.Parameter, out string? hint) ? $"; {hint}" : "");
 }

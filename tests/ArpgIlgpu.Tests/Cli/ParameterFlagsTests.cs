@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ArpgIlgpu.Cli;
 using ArpgIlgpu.Generation;
+using ArpgIlgpu.Runtime;
 using Xunit;
 
 namespace ArpgIlgpu.Tests.Cli;
@@ -32,6 +33,14 @@ public class ParameterFlagsTests
 
         Assert.Equal("Steps 0: must be between 1 and 64 (the number of tokens)", e.Message);
         Assert.Equal("--steps 0: must be between 1 and 64 (the number of tokens)", ParameterFlags.Describe(e));
+    }
+
+    [Fact]
+    public void ADeviceErrorSaysWhereTheDevicesAreListed()
+    {
+        var e = Assert.Throws<InvalidParameterException>(() => DeviceSpec.Parse("tpu"));
+        Assert.Equal("--device 'tpu': expected auto, cpu, cpu:nvidia, cpu:amd, cpu:intel, cuda[:i] or opencl[:i]; `arpg devices` lists them",
+            ParameterFlags.Describe(e));
     }
 
     [Fact]
