@@ -1,15 +1,13 @@
 using ArpgIlgpu;
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Imaging;
-using ArpgIlgpu.Models;
-using ArpgIlgpu.Runtime;
 
 namespace GenerateOne;
 
 /// <summary>
 /// One picture of one class, saved as PNG: the library's whole path in a few lines.
-///   GenerateOne [OUT.png] [CLASS]                 tiny-random models (noise, no download needed)
-///   GenerateOne OUT.png CLASS ARPG.pt VQ.pt       the released ARPG-L and VQ-16 weights
+///   GenerateOne [OUT.png] [CLASS] [MODEL]   MODEL: tiny-random (default: noise, no download) or
+///                                           ARPG-L, ARPG-XL, ARPG-XXL (weights downloaded once into the cache)
 /// </summary>
 public static class Program
 {
@@ -21,17 +19,13 @@ public static class Program
             return Fail($"CLASS '{args[1]}' is not an integer class label");
         try
         {
-            using ComputeDevice device = ComputeDevice.Open(DeviceSpec.Auto); // CUDA, else OpenCL, else the CPU
-            using ImagePipeline pipeline = args.Length > 3
-                ? ImagePipeline.Load(device, ArpgConfig.Presets["ARPG-L"], args[2], VqConfig.Vq16, args[3])
-                : ImagePipeline.CreateRandom(device, TinyRandom.Arpg, TinyRandom.Vq, TinyRandom.WeightSeed);
+            using ImagePipeline pipeline = ImagePipeline.FromPretrained(args.Length > 2 ? args[2] : "tiny-random");
             RgbImage[] images = pipeline.Generate([classLabel], new GenerationOptions { Steps = 64, Cfg = 4f });
             PngFile.Write(output, images[0]);
-            Console.WriteLine($"{output}: class {classLabel}, {images[0].Width}x{images[0].Height}, on {device.Name}");
+            Console.WriteLine($"{output}: class {classLabel}, {images[0].Width}x{images[0].Height}, on {pipeline.Device.Name}");
             return 0;
         }
-        // the library names the bad input (a file, a class, an option) in one line
-        catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException) // named in one line
         {
             return Fail(e.Message);
         }

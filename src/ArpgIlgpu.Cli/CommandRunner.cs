@@ -107,11 +107,12 @@ internal static class CommandRunner
         (string line, int code) = e switch
         {
             OperationCanceledException => ("cancelled", Cancelled),
+            InvalidParameterException p => ($"error: {ParameterFlags.Describe(p)}", BadInput),
             InvalidInputException => ($"error: {e.Message}", BadInput),
             FileNotFoundException or DirectoryNotFoundException => ($"error: {e.Message}", BadInput),
             WeightDownloadException => ($"error: {e.Message}", DownloadFailed),
             IOException or UnauthorizedAccessException => ($"error: {e.Message}", FileSystemFailed),
-            DeviceOutOfMemoryException => ($"error: {e.Message}", DeviceFailed),
+            DeviceOutOfMemoryException m => ($"error: {m.Shortfall}; try a smaller --batch or --precision fp16", DeviceFailed),
             AcceleratorException or CapabilityNotSupportedException =>
                 ($"error: the device failed ({e.GetType().Name}: {e.Message}); `arpg devices` lists the working ones", DeviceFailed),
             DllNotFoundException =>

@@ -10,7 +10,7 @@ namespace ArpgIlgpu.Cli;
 internal sealed record GeneratedImage(int[] Tokens, RgbImage? Picture);
 
 /// <summary>
-/// The models of generate and sample, loaded once on each --device. A batch is cut into
+/// The pipelines of generate and sample, one on each --device. A batch is cut into
 /// contiguous chunks by image index, one per device (<see cref="DeviceSplit"/>); each device
 /// generates and decodes its chunk on its own thread, and the images come back in index order.
 /// An image's tokens depend only on the seed, its index and the settings, so how the batch is
@@ -22,18 +22,14 @@ internal sealed class DeviceGroup : IDisposable
 
     private DeviceGroup(List<Member> members) => this.members = members;
 
-    /// <summary>Opens the devices of --device and loads the transformer (and, for pictures, the tokenizer) on each.</summary>
+    /// <summary>Opens the devices of --device and loads a pipeline on each: the transformer and, for pictures, the tokenizer.</summary>
     public static DeviceGroup Open(ModelOptions models, ParseResult parsed, ModelChoice choice, bool pictures)
     {
         List<Member> members = models.OpenDevices(parsed).Select((d, i) => new Member(d, i)).ToList();
         try
         {
             foreach (Member member in members)
-            {
-                member.Transformer = GenerateCommand.LoadTransformer(member.Device, choice);
-                if (pictures)
-                    member.Tokenizer = GenerateCommand.LoadTokenizer(member.Device, choice);
-            }
+                member.Pipeline = choice.Open(member.Device, pictures ? PipelineParts.Both : PipelineParts.Transformer);
         }
         catch
         {
@@ -57,13 +53,16 @@ internal sealed class DeviceGroup : IDisposable
             member.Device.Accelerator.Bind();
             int[] chunkIndices = indices.Skip(start).Take(count).ToArray();
             string label = (members.Count > 1 ? $"device {member.Position}: " : "") + $"images {chunkIndices[0]}..{chunkIndices[^1]}";
+            ImagePipeline pipeline = member.Pipeline!;
             int[][] tokens;
             using (var steps = new StepProgress(display, label, options.Steps, member.Generated ? null : member.Device.Name))
-                tokens = new ParallelDecoder(member.Transformer!) { Observer = observer }.Generate(classes.Skip(start).Take(count).ToArray(),
-                    options, chunkIndices, steps, token);
+                tokens = pipeline.GenerateTokens(classes.Skip(start).Take(count).ToArray(), options, chunkIndices, steps, token,
+                    observer);
             member.Generated = true;
             token.ThrowIfCancellationRequested();
-            RgbImage[]? pictures = member.Tokenizer is { } tokenizer ? PictureDecoding.Decode(display, label, tokenizer, tokens) : null;
+            RgbImage[]? pictures = pipeline.Parts.HasFlag(PipelineParts.Tokenizer)
+                ? PictureDecoding.Decode(display, label, pipeline, tokens, token)
+                : null;
             return tokens.Select((t, i) => new GeneratedImage(t, pictures?[i])).ToArray();
         }, cancel);
 
@@ -71,26 +70,24 @@ internal sealed class DeviceGroup : IDisposable
     public VqModel FirstTokenizer()
     {
         members[0].Device.Accelerator.Bind();
-        return members[0].Tokenizer ?? throw new InvalidOperationException("no tokenizer was loaded");
+        return members[0].Pipeline!.Tokenizer;
     }
 
     /// <inheritdoc />
     public void Dispose() => members.ForEach(m => m.Dispose());
 
-    /// <summary>One device (its position in the --device list) and the models loaded on it.</summary>
+    /// <summary>One device (its position in the --device list) and the pipeline loaded on it.</summary>
     private sealed class Member(ComputeDevice device, int position) : IDisposable
     {
         public ComputeDevice Device => device;
         public int Position => position;
-        public ArpgTransformer? Transformer { get; set; }
-        public VqModel? Tokenizer { get; set; }
+        public ImagePipeline? Pipeline { get; set; }
         /// <summary>True once it has generated: its kernels are compiled.</summary>
         public bool Generated { get; set; }
 
         public void Dispose()
         {
-            Tokenizer?.Dispose();
-            Transformer?.Dispose();
+            Pipeline?.Dispose();
             device.Dispose();
         }
     }

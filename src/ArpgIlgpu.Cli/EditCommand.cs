@@ -1,7 +1,6 @@
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Generation.Explain;
 using ArpgIlgpu.Imaging;
-using ArpgIlgpu.Models;
 using ArpgIlgpu.Runtime;
 using System.CommandLine;
 
@@ -14,8 +13,8 @@ namespace ArpgIlgpu.Cli;
 internal static class EditCommand
 {
     /// <summary>The edit a command performs on the loaded image.</summary>
-    public delegate EditResult Edit(ParseResult parsed, ImageEditor editor, RgbImage image, int classLabel,
-        GenerationOptions options, IProgress<WindowedCompletion.Window> progress, CancellationToken cancel);
+    public delegate EditResult Edit(ParseResult parsed, ImagePipeline pipeline, RgbImage image, int classLabel,
+        GenerationOptions options, IProgress<WindowedCompletion.Window> progress, StepObserver? observer, CancellationToken cancel);
 
     public static Command Create(string name, string description, string outputFile, IEnumerable<Option> own, Edit edit)
     {
@@ -41,7 +40,7 @@ internal static class EditCommand
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: true, cancel);
             GenerationOptions options = sampling.Read(parsed, choice);
             int label = parsed.GetValue(classLabel);
-            TokenChecks.RequireClasses(choice.Arpg, [label], "--class");
+            TokenChecks.RequireClasses(choice.Arpg, [label], "classLabel");
             ImageFit fit = FitOption.Read(parsed.GetValue(crop), parsed.GetValue(resize));
             RgbImage input = ImageLoader.Read(parsed.GetValue(image)!, choice.Vq.DownsampleFactor, fit);
             string folder = OutputFolder.Prepare(parsed.GetValue(output)!);
@@ -53,16 +52,14 @@ internal static class EditCommand
                 $"up to {options.Steps} VQ decodes per window generated (one per step)");
             TraceRecorder? recorder = explaining is null ? null : new TraceRecorder();
             using ComputeDevice device = models.OpenDevice(parsed);
-            using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
-            using VqModel tokenizer = GenerateCommand.LoadTokenizer(device, choice);
+            using ImagePipeline pipeline = choice.Open(device, PipelineParts.Both);
             var progress = new SynchronousProgress<WindowedCompletion.Window>(w =>
             {
                 recorder?.EnterWindow(w.Index, w.Top, w.Left, choice.Arpg.GridSize);
                 Console.Error.WriteLine(
                     $"window {w.Index}: rows {w.Top}..{w.Top + choice.Arpg.GridSize - 1}, columns {w.Left}..{w.Left + choice.Arpg.GridSize - 1}, {w.Known} known tokens");
             });
-            EditResult result = edit(parsed, new ImageEditor(transformer, tokenizer) { Observer = recorder?.Observer }, input, label,
-                options, progress, cancel);
+            EditResult result = edit(parsed, pipeline, input, label, options, progress, recorder?.Observer, cancel);
 
             PngFile.Write(target, result.Image, ResolvedSampling.PngText(choice.Name, options));
             if (parsed.GetValue(saveTokens) is string tokensPath)
@@ -72,7 +69,7 @@ internal static class EditCommand
             if (recorder is not null && result.Windows.Count > 0)
             {
                 explaining!.Write(Path.GetFileNameWithoutExtension(outputFile), recorder.Trace(0, result.Canvas.Rows,
-                    result.Canvas.Columns, result.Canvas.Tokens, result.InputKnown), tokenizer, label, 0);
+                    result.Canvas.Columns, result.Canvas.Tokens, result.InputKnown), pipeline.Tokenizer, label, 0);
                 explaining.Report();
             }
             return CommandRunner.Ok;

@@ -1,9 +1,10 @@
 using ArpgIlgpu.Checkpoints;
+using ArpgIlgpu.Generation;
 
 namespace ArpgIlgpu.Cli;
 
 /// <summary>
-/// The one warning line for checkpoint entries a model did not use (<see cref="StateDict.IgnoredNames"/>):
+/// The one warning line for checkpoint entries a model did not use (<see cref="ImagePipeline.IgnoredEntries"/>):
 /// they were skipped, as PyTorch's <c>load_state_dict(strict=False)</c> skips them, and the user
 /// should know which. Each file is named once, however many devices load it.
 /// </summary>
@@ -11,12 +12,13 @@ internal sealed class IgnoredTensorWarning
 {
     private readonly HashSet<string> warned = [];
 
-    /// <summary>Prints the warning for <paramref name="weights"/> (after a load) if it has ignored entries; returns <paramref name="loaded"/>.</summary>
-    public T After<T>(T loaded, StateDict weights)
+    /// <summary>Prints the warning for each checkpoint of <paramref name="pipeline"/> with ignored entries; returns the pipeline.</summary>
+    public ImagePipeline After(ImagePipeline pipeline)
     {
-        if (weights.IgnoredNames.Count > 0 && warned.Add(weights.Path))
-            Console.Error.WriteLine($"warning: {weights.Path}: ignored {weights.IgnoredNames.Count} entries the model does not use " +
-                                    $"(as the official loader's strict=False): {ShapeCheck.Listed(weights.IgnoredNames)}");
-        return loaded;
+        foreach (IgnoredEntries ignored in pipeline.IgnoredEntries)
+            if (warned.Add(ignored.Checkpoint))
+                Console.Error.WriteLine($"warning: {ignored.Checkpoint}: ignored {ignored.Names.Count} entries the model does not use " +
+                                        $"(as the official loader's strict=False): {ShapeCheck.Listed(ignored.Names)}");
+        return pipeline;
     }
 }

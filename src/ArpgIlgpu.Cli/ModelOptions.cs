@@ -1,3 +1,4 @@
+using ArpgIlgpu.Generation;
 using ArpgIlgpu.Models;
 using ArpgIlgpu.Runtime;
 using ArpgIlgpu.Weights;
@@ -23,6 +24,21 @@ internal sealed record ModelChoice(ArpgConfig Arpg, string? ArpgCheckpoint, VqCo
 
     /// <summary>Says once per run which checkpoint entries the models did not use (however many devices load them).</summary>
     public IgnoredTensorWarning IgnoredTensors { get; } = new();
+
+    /// <summary>
+    /// The <paramref name="parts"/> of these models on <paramref name="device"/> (the caller keeps
+    /// owning it): random weights for <see cref="Random"/>, else loaded from the checkpoints.
+    /// </summary>
+    public ImagePipeline Open(ComputeDevice device, PipelineParts parts)
+    {
+        var options = new PipelineOptions { Device = device, Precision = Precision, Parts = parts };
+        return IgnoredTensors.After(Random
+            ? ImagePipeline.CreateRandom(Arpg, Vq, TinyRandom.WeightSeed, options)
+            : ImagePipeline.Load(new PipelineFiles
+            {
+                Arpg = Arpg, ArpgCheckpoint = ArpgCheckpoint, WeightsKey = WeightsKey, Vq = Vq, VqCheckpoint = VqCheckpoint,
+            }, options));
+    }
 }
 
 /// <summary>
@@ -32,11 +48,6 @@ internal sealed record ModelChoice(ArpgConfig Arpg, string? ArpgCheckpoint, VqCo
 /// </summary>
 internal sealed class ModelOptions
 {
-    /// <summary>The released tokenizer's name in the weights manifest.</summary>
-    private const string VqTokenizerName = "VQ-16";
-
-    private static readonly string[] ModelNames = [.. ArpgConfig.Presets.Keys, TinyRandom.Name];
-
     public Option<string> Model { get; } = new("--model")
     {
         Description = $"Released model ({string.Join(", ", ArpgConfig.Presets.Keys)}) or {TinyRandom.Name} " +
@@ -186,7 +197,7 @@ internal sealed class ModelOptions
         string? arpgFile = transformer ? parsed.GetValue(ArpgCheckpoint) : null;
         string? vqFile = tokenizer ? parsed.GetValue(VqCheckpoint) : null;
 
-        if (model.Equals(TinyRandom.Name, StringComparison.OrdinalIgnoreCase) && configPath is null)
+        if (PretrainedModels.IsTinyRandom(model) && configPath is null)
         {
             if (arpgFile is not null || vqFile is not null)
                 throw new InvalidInputException($"--model {TinyRandom.Name} has random weights; it takes no checkpoint options");
@@ -208,36 +219,31 @@ internal sealed class ModelOptions
                 Name = $"--config {Path.GetFileName(configPath)}",
             };
         }
-        string? presetName = ArpgConfig.Presets.Keys.FirstOrDefault(k => k.Equals(model, StringComparison.OrdinalIgnoreCase));
-        if (presetName is null)
-            throw new InvalidInputException($"--model '{model}': expected one of {string.Join(", ", ModelNames)}");
-        ArpgConfig preset = ArpgConfig.Presets[presetName];
-
+        string presetName = PretrainedModels.Preset(model);
         RequireFile(arpgFile, "--arpg-checkpoint");
         RequireFile(vqFile, "--vq-checkpoint");
-        var wanted = new List<string>();
-        if (transformer && arpgFile is null)
-            wanted.Add(presetName);
-        if (tokenizer && vqFile is null)
-            wanted.Add(VqTokenizerName);
-        WeightStore store = WeightStore.Open();
-        var found = new Dictionary<string, string>();
-        foreach (string name in wanted)
+        using var printer = new DownloadProgressPrinter(Console.Error, redrawInPlace: !Console.IsErrorRedirected);
+        var wanted = new PipelineOptions
         {
-            string? path = store.Find(name);
-            if (path is null && parsed.GetValue(Download))
-            {
-                using var printer = new DownloadProgressPrinter(Console.Error, redrawInPlace: !Console.IsErrorRedirected);
-                path = await store.EnsureAsync(name, new DownloadOptions { Mirror = MirrorUrl.Resolve(null) }, printer, cancel);
-            }
-            if (path is not null)
-                found[name] = path;
+            Parts = (transformer && arpgFile is null ? PipelineParts.Transformer : PipelineParts.None) |
+                    (tokenizer && vqFile is null ? PipelineParts.Tokenizer : PipelineParts.None),
+            Download = parsed.GetValue(Download),
+            DownloadOptions = new DownloadOptions { Mirror = MirrorUrl.Resolve(null) },
+            DownloadProgress = printer,
+        };
+        PipelineFiles found;
+        try
+        {
+            found = await PretrainedModels.FindFilesAsync(presetName, wanted, cancel);
         }
-        string[] missing = wanted.Where(n => !found.ContainsKey(n)).ToArray();
-        if (missing.Length > 0)
-            throw new InvalidInputException(store.MissingFilesMessage(missing) + " (or pass --download)");
-        return new ModelChoice(preset, arpgFile ?? found.GetValueOrDefault(presetName),
-            VqConfig.Vq16, vqFile ?? found.GetValueOrDefault(VqTokenizerName), Random: false) { Name = presetName };
+        catch (MissingWeightsException e)
+        {
+            throw new InvalidInputException(e.Searched + " (or pass --download)", e);
+        }
+        return new ModelChoice(found.Arpg, arpgFile ?? found.ArpgCheckpoint, found.Vq, vqFile ?? found.VqCheckpoint, Random: false)
+        {
+            Name = presetName,
+        };
     }
 
     private static void RequireFile(string? path, string option)

@@ -49,10 +49,6 @@ internal sealed class SamplingOptions
         int gridSize = choice.Arpg.GridSize;
         RecommendedSampling recommended = RecommendedSampling.For(choice.Name);
         float temperature = parsed.GetValue(Temperature), topP = parsed.GetValue(TopP);
-        if (!float.IsFinite(temperature))
-            throw new InvalidInputException($"--temperature {temperature}: must be a finite number >= 0");
-        if (!float.IsFinite(topP))
-            throw new InvalidInputException($"--top-p {topP}: must be in (0, 1]");
         var options = new GenerationOptions
         {
             Steps = parsed.GetValue(Steps) ?? recommended.Steps,

@@ -1,7 +1,6 @@
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Generation.Explain;
 using ArpgIlgpu.Imaging;
-using ArpgIlgpu.Models;
 
 namespace ArpgIlgpu.Cli;
 
@@ -9,19 +8,19 @@ namespace ArpgIlgpu.Cli;
 internal static class ScoreInputs
 {
     /// <summary>The tokens of the picture at <paramref name="path"/> (its sides the model's), scored under <paramref name="classLabel"/>.</summary>
-    public static TokenFile Encode(string path, int? classLabel, VqModel tokenizer)
+    public static TokenFile Encode(string path, int? classLabel, ImagePipeline pipeline)
     {
         if (classLabel is not int label)
             throw new InvalidInputException($"--image {path}: scoring an image needs its --class");
-        RgbImage picture = ImageLoader.Read(path, tokenizer.Config.DownsampleFactor, ImageFit.Reject);
-        int[] codes = tokenizer.Encode(picture.ToModelInput(), 1, picture.Height, picture.Width).Codes;
+        RgbImage picture = ImageLoader.Read(path, pipeline.Tokenizer.Config.DownsampleFactor, ImageFit.Reject);
+        int[] codes = pipeline.Encode(picture).Codes;
         return new TokenFile([label], [codes]);
     }
 
     /// <summary>Writes NAME.png (the heatmap over the decoded picture) and NAME.losses.json per image into <paramref name="folder"/>.</summary>
-    public static void WriteHeatmaps(string folder, TokenFile file, ScoreResult result, VqModel tokenizer)
+    public static void WriteHeatmaps(string folder, TokenFile file, ScoreResult result, ImagePipeline pipeline)
     {
-        RgbImage[] pictures = TokenPictures.Decode(tokenizer, file.Tokens);
+        RgbImage[] pictures = pipeline.Decode(file.Tokens);
         for (int i = 0; i < pictures.Length; i++)
             LossHeatmap.Write(folder, Path.GetFileNameWithoutExtension(OutputFolder.ImageName(i, file.Classes![i])),
                 result.TokenLosses[i], pictures[i], file.Classes[i]);

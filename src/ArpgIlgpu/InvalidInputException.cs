@@ -10,5 +10,5 @@ public class InvalidInputException : Exception
     public InvalidInputException(string message) : base(message) { }
 
     /// <summary>Creates the exception with a message that names the input and the cause.</summary>
-    public InvalidInputException(string message, Exception inner) : base(message, inner) { }
+    public InvalidInputException(string message, Exception? inner) : base(message, inner) { }
 }

@@ -46,15 +46,15 @@ internal static class BenchCommand
             ModelChoice choice = randomWeights
                 ? RandomChoice(parsed, models) with { Precision = models.ReadPrecision(parsed) }
                 : await models.ResolveAsync(parsed, transformer: true, tokenizer: withVq, cancel);
-            if (stepCount < 1 || stepCount > choice.Arpg.BlockSize)
-                throw new InvalidInputException($"--steps {stepCount}: must be between 1 and {choice.Arpg.BlockSize}");
+            DecodingSchedule.RequireSteps(stepCount, choice.Arpg.BlockSize);
 
             using ComputeDevice device = models.OpenDevice(parsed);
-            using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
+            using ImagePipeline pipeline = choice.Open(device, withVq ? PipelineParts.Both : PipelineParts.Transformer);
+            ArpgTransformer transformer = pipeline.Transformer;
             if (onlyMemory)
                 return ReportMemory(GenerationBenchmark.Memory(transformer, images, stepCount), device, choice,
                     parsed.GetValue(models.Config) ?? parsed.GetValue(models.Model), images, stepCount, parsed.GetValue(json));
-            using VqModel? tokenizer = withVq ? GenerateCommand.LoadTokenizer(device, choice) : null;
+            VqModel? tokenizer = withVq ? pipeline.Tokenizer : null;
             Console.Error.WriteLine("measuring the device's copy bandwidth and GEMM peak ...");
             DevicePeaks peaks = DevicePeaks.Measure(device);
             Console.Error.WriteLine($"benchmarking {images} image(s), {stepCount} steps ...");
@@ -141,11 +141,9 @@ internal static class BenchCommand
             return new ModelChoice(file.Arpg ?? throw new InvalidInputException($"--config {config}: no \"arpg\" object"),
                 null, file.Vq ?? VqConfig.Vq16, null, Random: true);
         }
-        if (model.Equals(TinyRandom.Name, StringComparison.OrdinalIgnoreCase))
+        if (PretrainedModels.IsTinyRandom(model))
             return new ModelChoice(TinyRandom.Arpg, null, TinyRandom.Vq, null, Random: true);
-        if (!ArpgConfig.Presets.TryGetValue(model, out ArpgConfig? preset))
-            throw new InvalidInputException($"--model '{model}': expected one of {string.Join(", ", ArpgConfig.Presets.Keys)} or {TinyRandom.Name}");
-        return new ModelChoice(preset, null, VqConfig.Vq16, null, Random: true);
+        return new ModelChoice(ArpgConfig.Presets[PretrainedModels.Preset(model)], null, VqConfig.Vq16, null, Random: true);
     }
 
     private static void PrintTable(GenerationReport r, string device, int tokens)

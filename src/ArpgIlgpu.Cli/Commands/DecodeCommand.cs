@@ -1,6 +1,5 @@
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Imaging;
-using ArpgIlgpu.Models;
 using ArpgIlgpu.Runtime;
 using System.CommandLine;
 
@@ -24,14 +23,14 @@ internal static class DecodeCommand
         {
             TokenFile file = TokenFile.Read(parsed.GetValue(tokens)!);
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: false, tokenizer: true, cancel);
-            file.RequireTokensBelow(choice.Vq.CodebookSize, $"--tokens {parsed.GetValue(tokens)}");
+            file.RequireTokensBelow(choice.Vq.CodebookSize, parsed.GetValue(tokens)!);
             string folder = OutputFolder.Prepare(parsed.GetValue(output)!);
 
             using ComputeDevice device = models.OpenDevice(parsed);
-            using VqModel tokenizer = GenerateCommand.LoadTokenizer(device, choice);
+            using ImagePipeline pipeline = choice.Open(device, PipelineParts.Tokenizer);
             RgbImage[] images;
             using (ProgressDisplay display = ProgressDisplay.OnStderr())
-                images = PictureDecoding.Decode(display, $"{file.Tokens.Count} image(s)", tokenizer, file.Tokens);
+                images = PictureDecoding.Decode(display, $"{file.Tokens.Count} image(s)", pipeline, file.Tokens, cancel);
             using (var files = new PngBatch())
             {
                 for (int i = 0; i < images.Length; i++)

@@ -29,8 +29,8 @@ internal static class EncodeCommand
             RgbImage picture = ImageLoader.Read(parsed.GetValue(image)!, choice.Vq.DownsampleFactor, fit);
 
             using ComputeDevice device = models.OpenDevice(parsed);
-            using VqModel tokenizer = GenerateCommand.LoadTokenizer(device, choice);
-            VqEncoding encoding = tokenizer.Encode(picture.ToModelInput(), 1, picture.Height, picture.Width);
+            using ImagePipeline pipeline = choice.Open(device, PipelineParts.Tokenizer);
+            VqEncoding encoding = pipeline.Encode(picture, cancel);
             new TokenFile(null, [encoding.Codes]).Write(parsed.GetValue(saveTokens)!);
             Console.Error.WriteLine($"{encoding.GridWidth}x{encoding.GridHeight} tokens (width x height) written to {parsed.GetValue(saveTokens)}");
             return CommandRunner.Ok;

@@ -9,7 +9,7 @@ internal static class ExpandCommand
     {
         var scale = new Option<int>("--scale") { Description = "Integer upscaling factor (2: 256 -> 512)", DefaultValueFactory = _ => 2 };
         return EditCommand.Create("expand", "Enlarge an image, regenerating its detail (zero-shot resolution expansion)",
-            "expanded.png", [scale], (parsed, editor, image, label, options, progress, cancel) =>
-                editor.Expand(image, parsed.GetValue(scale), label, options, progress, cancel));
+            "expanded.png", [scale], (parsed, pipeline, image, label, options, progress, observer, cancel) =>
+                pipeline.Expand(image, parsed.GetValue(scale), label, options, progress, cancel, observer));
     }
 }

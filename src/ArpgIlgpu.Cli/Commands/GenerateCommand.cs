@@ -1,9 +1,6 @@
-using ArpgIlgpu.Checkpoints;
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Generation.Explain;
 using ArpgIlgpu.Imaging;
-using ArpgIlgpu.Models;
-using ArpgIlgpu.Runtime;
 using System.CommandLine;
 using System.Diagnostics;
 
@@ -100,23 +97,5 @@ internal static class GenerateCommand
             return CommandRunner.Ok;
         });
         return command;
-    }
-
-    /// <summary>The transformer: random for tiny-random, else from its checkpoint.</summary>
-    internal static ArpgTransformer LoadTransformer(ComputeDevice device, ModelChoice choice)
-    {
-        if (choice.Random)
-            return ArpgTransformer.CreateRandom(device, choice.Arpg, TinyRandom.WeightSeed, choice.Precision);
-        using StateDict weights = StateDict.Open(choice.ArpgCheckpoint!, choice.WeightsKey);
-        return choice.IgnoredTensors.After(ArpgTransformer.Load(device, choice.Arpg, weights, choice.Precision), weights);
-    }
-
-    /// <summary>The tokenizer: random for tiny-random, else from its checkpoint.</summary>
-    internal static VqModel LoadTokenizer(ComputeDevice device, ModelChoice choice)
-    {
-        if (choice.Random)
-            return VqModel.CreateRandom(device, choice.Vq, TinyRandom.WeightSeed);
-        using StateDict weights = StateDict.Open(choice.VqCheckpoint!);
-        return choice.IgnoredTensors.After(VqModel.Load(device, choice.Vq, weights), weights);
     }
 }

@@ -15,10 +15,10 @@ internal static class InpaintCommand
             DefaultValueFactory = _ => true,
         };
         return EditCommand.Create("inpaint", "Regenerate the masked part of an image (zero-shot inpainting)", "inpainted.png",
-            [mask, keep], (parsed, editor, image, label, options, progress, cancel) =>
+            [mask, keep], (parsed, pipeline, image, label, options, progress, observer, cancel) =>
             {
                 RgbImage maskImage = ImageLoader.Read(parsed.GetValue(mask)!, 1, ImageFit.Reject);
-                return editor.Inpaint(image, maskImage, label, options, parsed.GetValue(keep), progress, cancel);
+                return pipeline.Inpaint(image, maskImage, label, options, parsed.GetValue(keep), progress, cancel, observer);
             });
     }
 }

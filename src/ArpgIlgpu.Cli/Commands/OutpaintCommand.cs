@@ -15,8 +15,8 @@ internal static class OutpaintCommand
             DefaultValueFactory = _ => true,
         };
         return EditCommand.Create("outpaint", "Extend an image beyond its borders (zero-shot outpainting)", "outpainted.png",
-            [left, right, top, bottom, keep], (parsed, editor, image, label, options, progress, cancel) =>
-                editor.Outpaint(image, parsed.GetValue(left), parsed.GetValue(right), parsed.GetValue(top),
-                    parsed.GetValue(bottom), label, options, parsed.GetValue(keep), progress, cancel));
+            [left, right, top, bottom, keep], (parsed, pipeline, image, label, options, progress, observer, cancel) =>
+                pipeline.Outpaint(image, parsed.GetValue(left), parsed.GetValue(right), parsed.GetValue(top),
+                    parsed.GetValue(bottom), label, options, parsed.GetValue(keep), progress, cancel, observer));
     }
 }

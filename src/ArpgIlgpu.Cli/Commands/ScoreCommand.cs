@@ -1,5 +1,4 @@
 using ArpgIlgpu.Generation;
-using ArpgIlgpu.Models;
 using ArpgIlgpu.Runtime;
 using System.CommandLine;
 using System.Text.Json;
@@ -40,23 +39,20 @@ internal static class ScoreCommand
             bool needsTokenizer = imagePath is not null || heatmapPath is not null;
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: true, tokenizer: needsTokenizer, cancel);
             using ComputeDevice device = models.OpenDevice(parsed);
-            using VqModel? tokenizer = needsTokenizer ? GenerateCommand.LoadTokenizer(device, choice) : null;
-            TokenFile file = tokensPath is not null ? TokenFile.Read(tokensPath) : ScoreInputs.Encode(imagePath!, parsed.GetValue(classLabel), tokenizer!);
+            using ImagePipeline pipeline = choice.Open(device, needsTokenizer ? PipelineParts.Both : PipelineParts.Transformer);
+            TokenFile file = tokensPath is not null ? TokenFile.Read(tokensPath) : ScoreInputs.Encode(imagePath!, parsed.GetValue(classLabel), pipeline);
             if (file.Classes is null)
                 throw new InvalidInputException($"--tokens {tokensPath}: scoring needs \"classes\", one per image");
             string? heatmapFolder = heatmapPath is null ? null : OutputFolder.Prepare(heatmapPath);
-            int length = choice.Arpg.BlockSize;
-            IReadOnlyList<int[]> imageOrders = parsed.GetValue(orders) is string ordersPath
+            IReadOnlyList<int[]>? imageOrders = parsed.GetValue(orders) is string ordersPath
                 ? ReadOrders(ordersPath, file.Tokens.Count)
-                : Enumerable.Range(0, file.Tokens.Count)
-                    .Select(i => RandomOrder.Draw(length, parsed.GetValue(seed) + (ulong)i)).ToArray();
+                : null;
 
-            using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
-            ScoreResult result = TeacherForcedScorer.Score(transformer, file.Tokens, file.Classes, imageOrders);
+            ScoreResult result = pipeline.Score(file.Tokens, file.Classes, imageOrders, parsed.GetValue(seed), cancel);
             for (int i = 0; i < result.CrossEntropy.Length; i++)
                 Console.WriteLine($"{i}\tclass {file.Classes[i]}\t{result.CrossEntropy[i]:F6}");
             if (heatmapFolder is not null)
-                ScoreInputs.WriteHeatmaps(heatmapFolder, file, result, tokenizer!);
+                ScoreInputs.WriteHeatmaps(heatmapFolder, file, result, pipeline);
             return CommandRunner.Ok;
         });
         return command;

@@ -2,7 +2,7 @@ namespace ArpgIlgpu.Checkpoints;
 
 /// <summary>
 /// Checks a checkpoint against the tensors a model expects before anything is uploaded, so that the
-/// wrong file or the wrong --model fails with one line that says which tensor differs and how.
+/// wrong file or the wrong model config fails with one line that says which tensor differs and how.
 /// Entries the model does not use are ignored, as the official loader's
 /// <c>load_state_dict(..., strict=False)</c> ignores them: a leftover buffer must not make a
 /// released file unloadable here when PyTorch loads it.
@@ -14,7 +14,7 @@ public static class ShapeCheck
     /// <summary>
     /// Throws <see cref="InvalidInputException"/> when a tensor has another shape (the first such
     /// tensor is reported with both shapes) or when expected tensors are missing;
-    /// <paramref name="hint"/> ends the message ("is --model right?"). Tensors the model does not
+    /// <paramref name="hint"/> ends the message ("is the config right?"). Tensors the model does not
     /// use are skipped: those that are neither <see cref="KnownBuffers"/> nor excused by
     /// <paramref name="ignoreUnexpected"/> are left in <see cref="StateDict.IgnoredNames"/> for the
     /// caller to warn about.

@@ -31,8 +31,7 @@ public static class DecodingSchedule
     {
         if (length < 1)
             throw new ArgumentOutOfRangeException(nameof(length), "at least one token");
-        if (steps < 1 || steps > length)
-            throw new InvalidInputException($"--steps {steps}: must be between 1 and {length} (the number of tokens)");
+        RequireSteps(steps, length);
         var counts = new int[steps];
         int done = 0;
         for (int s = 0; s < steps; s++)
@@ -59,4 +58,12 @@ public static class DecodingSchedule
         schedule == CfgSchedule.Linear
             ? (float)(1.0 + (scale - 1.0) * generatedSoFar / length)
             : scale;
+
+    /// <summary>Throws <see cref="InvalidParameterException"/> (<see cref="GenerationOptions.Steps"/>) unless 1 &lt;= steps &lt;= length.</summary>
+    public static void RequireSteps(int steps, int length)
+    {
+        if (steps < 1 || steps > length)
+            throw new InvalidParameterException(nameof(GenerationOptions.Steps), $"{steps}",
+                $"must be between 1 and {length} (the number of tokens)");
+    }
 }

@@ -27,15 +27,14 @@ public sealed record GenerationOptions
     /// </summary>
     public int[]? Order { get; init; }
 
-    /// <summary>Throws <see cref="InvalidInputException"/> naming the first invalid setting.</summary>
+    /// <summary>Throws <see cref="InvalidParameterException"/> naming the first invalid setting.</summary>
     public void Validate(int length)
     {
-        if (Steps < 1 || Steps > length)
-            throw new InvalidInputException($"--steps {Steps}: must be between 1 and {length} (the number of tokens)");
+        DecodingSchedule.RequireSteps(Steps, length);
         if (!float.IsFinite(Cfg) || Cfg < 0)
-            throw new InvalidInputException($"--cfg {Cfg}: must be a finite number >= 0");
+            throw new InvalidParameterException(nameof(Cfg), $"{Cfg}", "must be a finite number >= 0");
         Sampling.Validate();
         if (Order is not null)
-            GenerationOrders.RequirePermutation(Order, length, "--order");
+            GenerationOrders.RequirePermutation(Order, length, nameof(Order));
     }
 }

@@ -7,7 +7,7 @@ namespace ArpgIlgpu.Generation;
 /// </summary>
 public static class GenerationOrders
 {
-    /// <summary>The names <c>--order</c> accepts besides a JSON file.</summary>
+    /// <summary>The orders known by name (besides a list of grid positions).</summary>
     public static readonly string[] Names = ["random", "raster", "spiral-in", "spiral-out", "z-curve", "alternate"];
 
     /// <summary>A fixed order by name (not "random", which needs a seed: see <see cref="Random"/>).</summary>
@@ -18,8 +18,8 @@ public static class GenerationOrders
         "spiral-out" => SpiralIn(gridSize).Reverse().ToArray(),
         "z-curve" => ZCurve(gridSize),
         "alternate" => Alternate(gridSize),
-        _ => throw new InvalidInputException(
-            $"--order '{name}': expected one of {string.Join(", ", Names)}, or a JSON file of grid positions"),
+        _ => throw new InvalidParameterException(nameof(GenerationOptions.Order), $"'{name}'",
+            $"expected one of {string.Join(", ", Names)}, or a JSON file of grid positions"),
     };
 
     /// <summary>Row by row, left to right.</summary>
@@ -60,17 +60,18 @@ public static class GenerationOrders
             .Concat(Enumerable.Range(0, g * g).Where(p => (p / g + p % g) % 2 == 1)).ToArray();
 
     /// <summary>Throws <see cref="InvalidInputException"/> unless order is a permutation of 0..length-1.</summary>
-    public static void RequirePermutation(IReadOnlyList<int> order, int length, string source)
+    public static void RequirePermutation(IReadOnlyList<int> order, int length, string parameter)
     {
         if (order.Count != length)
-            throw new InvalidInputException($"{source}: an order has {order.Count} positions, expected {length}");
+            throw new InvalidParameterException(parameter, null, $"an order has {order.Count} positions, expected {length}");
         var seen = new bool[length];
         foreach (int p in order)
         {
             if (p < 0 || p >= length)
-                throw new InvalidInputException($"{source}: position {p} is outside 0..{length - 1}");
+                throw new InvalidParameterException(parameter, null, $"position {p} is outside 0..{length - 1}");
             if (seen[p])
-                throw new InvalidInputException($"{source}: position {p} appears twice; an order must be a permutation of 0..{length - 1}");
+                throw new InvalidParameterException(parameter, null,
+                    $"position {p} appears twice; an order must be a permutation of 0..{length - 1}");
             seen[p] = true;
         }
     }

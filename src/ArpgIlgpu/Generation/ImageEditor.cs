@@ -35,8 +35,8 @@ public sealed class ImageEditor(ArpgTransformer transformer, VqModel tokenizer)
         IProgress<WindowedCompletion.Window>? progress = null, CancellationToken cancel = default)
     {
         if (mask.Width != image.Width || mask.Height != image.Height)
-            throw new InvalidInputException(
-                $"--mask is {mask.Width}x{mask.Height} pixels but the image is {image.Width}x{image.Height}; they must match");
+            throw new InvalidParameterException(nameof(mask), $"{mask.Width}x{mask.Height}",
+                $"the image is {image.Width}x{image.Height} pixels; they must match");
         TokenCanvas canvas = Encode(image, 0, 0, image.Height / Factor, image.Width / Factor);
         for (int r = 0; r < canvas.Rows; r++)
             for (int c = 0; c < canvas.Columns; c++)
@@ -55,9 +55,9 @@ public sealed class ImageEditor(ArpgTransformer transformer, VqModel tokenizer)
         GenerationOptions options, bool keepOriginal, IProgress<WindowedCompletion.Window>? progress = null,
         CancellationToken cancel = default)
     {
-        foreach ((string name, int pixels) in new[] { ("--left", left), ("--right", right), ("--top", top), ("--bottom", bottom) })
+        foreach ((string name, int pixels) in new[] { (nameof(left), left), (nameof(right), right), (nameof(top), top), (nameof(bottom), bottom) })
             if (pixels < 0 || pixels % Factor != 0)
-                throw new InvalidInputException($"{name} {pixels}: must be a non-negative multiple of {Factor} pixels");
+                throw new InvalidParameterException(name, $"{pixels}", $"must be a non-negative multiple of {Factor} pixels");
         int f = Factor;
         TokenCanvas canvas = Encode(image, top / f, left / f, (top + image.Height + bottom) / f, (left + image.Width + right) / f);
         EditResult result = Complete(canvas, classLabel, options, progress, cancel);
@@ -75,7 +75,7 @@ public sealed class ImageEditor(ArpgTransformer transformer, VqModel tokenizer)
         IProgress<WindowedCompletion.Window>? progress = null, CancellationToken cancel = default)
     {
         if (scale < 1)
-            throw new InvalidInputException($"--scale {scale}: must be an integer of at least 1");
+            throw new InvalidParameterException(nameof(scale), $"{scale}", "must be an integer of at least 1");
         RgbImage large = RgbImageResize.Bicubic(image, checked(image.Width * scale), checked(image.Height * scale));
         TokenCanvas canvas = Encode(large, 0, 0, large.Height / Factor, large.Width / Factor);
         for (int r = 0; r < canvas.Rows; r++)
@@ -89,7 +89,7 @@ public sealed class ImageEditor(ArpgTransformer transformer, VqModel tokenizer)
     {
         int f = Factor;
         if (image.Width % f != 0 || image.Height % f != 0)
-            throw new InvalidInputException($"the image is {image.Width}x{image.Height}; its sides must be multiples of {f} (--crop or --resize)");
+            throw new InvalidParameterException(nameof(image), $"{image.Width}x{image.Height}", $"its sides must be multiples of {f} pixels");
         int gh = image.Height / f, gw = image.Width / f;
         int[] codes = tokenizer.Encode(image.ToModelInput(), 1, image.Height, image.Width).Codes;
         var canvas = new TokenCanvas(rows, columns);

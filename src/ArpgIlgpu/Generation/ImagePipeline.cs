@@ -1,4 +1,3 @@
-using ArpgIlgpu.Checkpoints;
 using ArpgIlgpu.Imaging;
 using ArpgIlgpu.Models;
 using ArpgIlgpu.Runtime;
@@ -8,65 +7,71 @@ namespace ArpgIlgpu.Generation;
 /// <summary>
 /// Class labels in, pictures out: the ARPG transformer generates token grids with
 /// <see cref="ParallelDecoder"/>, the VQ tokenizer decodes them to pixels. The entry point for
-/// programs that use the library (see samples/GenerateOne).
+/// programs that use the library (see samples/GenerateOne): load it once
+/// (<see cref="FromPretrained"/> or <see cref="Load"/>), then generate, edit, encode, decode or
+/// score with it. Each capability has its own file (ImagePipeline.*.cs).
 /// </summary>
 public sealed partial class ImagePipeline : IDisposable
 {
-    private ImagePipeline(ArpgTransformer transformer, VqModel tokenizer)
+    private readonly ArpgTransformer? transformer;
+    private readonly VqModel? tokenizer;
+    private readonly bool ownsDevice;
+
+    private ImagePipeline(ComputeDevice device, bool ownsDevice, ArpgTransformer? transformer, VqModel? tokenizer,
+        IReadOnlyList<IgnoredEntries> ignored)
     {
-        Transformer = transformer;
-        Tokenizer = tokenizer;
-        if (tokenizer.Config.CodebookSize != transformer.Config.VocabSize)
+        if (transformer is not null && tokenizer is not null && tokenizer.Config.CodebookSize != transformer.Config.VocabSize)
             throw new InvalidInputException(
                 $"the tokenizer has {tokenizer.Config.CodebookSize} codes but the transformer predicts {transformer.Config.VocabSize}");
+        Device = device;
+        this.ownsDevice = ownsDevice;
+        this.transformer = transformer;
+        this.tokenizer = tokenizer;
+        IgnoredEntries = ignored;
     }
 
-    /// <summary>The token generator.</summary>
-    public ArpgTransformer Transformer { get; }
+    /// <summary>The device the models live on.</summary>
+    public ComputeDevice Device { get; }
 
-    /// <summary>The VQ tokenizer.</summary>
-    public VqModel Tokenizer { get; }
+    /// <summary>Which models this pipeline holds (<see cref="PipelineOptions.Parts"/>).</summary>
+    public PipelineParts Parts =>
+        (transformer is null ? PipelineParts.None : PipelineParts.Transformer) |
+        (tokenizer is null ? PipelineParts.None : PipelineParts.Tokenizer);
 
-    /// <summary>Loads both models from checkpoint files (.pt or .safetensors).</summary>
-    public static ImagePipeline Load(ComputeDevice device, ArpgConfig arpg, string arpgCheckpoint,
-        VqConfig vq, string vqCheckpoint)
-    {
-        using StateDict arpgWeights = StateDict.Open(arpgCheckpoint);
-        using StateDict vqWeights = StateDict.Open(vqCheckpoint);
-        var transformer = ArpgTransformer.Load(device, arpg, arpgWeights);
-        try
-        {
-            return new ImagePipeline(transformer, VqModel.Load(device, vq, vqWeights));
-        }
-        catch
-        {
-            transformer.Dispose();
-            throw;
-        }
-    }
+    /// <summary>The token generator; throws when the pipeline was loaded without it.</summary>
+    public ArpgTransformer Transformer => transformer ?? throw Absent(PipelineParts.Transformer);
 
-    /// <summary>Randomly initialised models of the given shapes (benchmarks, demos: noise pictures).</summary>
-    public static ImagePipeline CreateRandom(ComputeDevice device, ArpgConfig arpg, VqConfig vq, int seed) =>
-        new(ArpgTransformer.CreateRandom(device, arpg, seed), VqModel.CreateRandom(device, vq, seed));
+    /// <summary>The VQ tokenizer; throws when the pipeline was loaded without it.</summary>
+    public VqModel Tokenizer => tokenizer ?? throw Absent(PipelineParts.Tokenizer);
+
+    /// <summary>Checkpoint entries the models did not use, one record per checkpoint that had any.</summary>
+    public IReadOnlyList<IgnoredEntries> IgnoredEntries { get; }
 
     /// <summary>Generates one token grid per class: [images][L] in grid order.</summary>
     public int[][] GenerateTokens(IReadOnlyList<int> classes, GenerationOptions options,
         IReadOnlyList<int>? imageIndices = null, IProgress<DecodeProgress>? progress = null,
-        CancellationToken cancel = default) =>
-        new ParallelDecoder(Transformer).Generate(classes, options, imageIndices, progress, cancel);
-
-    /// <summary>Decodes token grids (each g*g ids in grid order) to pictures.</summary>
-    public RgbImage[] Decode(IReadOnlyList<int[]> tokens) => TokenPictures.Decode(Tokenizer, tokens);
+        CancellationToken cancel = default, StepObserver? observer = null) =>
+        new ParallelDecoder(Transformer) { Observer = observer }.Generate(classes, options, imageIndices, progress, cancel);
 
     /// <summary>Generates one picture per class.</summary>
     public RgbImage[] Generate(IReadOnlyList<int> classes, GenerationOptions options,
-        IProgress<DecodeProgress>? progress = null, CancellationToken cancel = default) =>
-        Decode(GenerateTokens(classes, options, progress: progress, cancel: cancel));
+        IProgress<DecodeProgress>? progress = null, CancellationToken cancel = default)
+    {
+        if (tokenizer is null) // said before generating, not after
+            throw Absent(PipelineParts.Tokenizer);
+        return Decode(GenerateTokens(classes, options, progress: progress, cancel: cancel), cancel: cancel);
+    }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        Transformer.Dispose();
-        Tokenizer.Dispose();
+        transformer?.Dispose();
+        tokenizer?.Dispose();
+        if (ownsDevice)
+            Device.Dispose();
     }
+
+    private static InvalidOperationException Absent(PipelineParts part) =>
+        new($"this pipeline was loaded without the {part.ToString().ToLowerInvariant()} " +
+            $"({nameof(PipelineOptions)}.{nameof(PipelineOptions.Parts)})");
 }

@@ -25,14 +25,14 @@ public sealed class SampleClasses
     private SampleClasses(IReadOnlyList<int> labels, ulong? seed)
     {
         if (labels.Count == 0)
-            throw new InvalidInputException("--classes: at least one class label is needed");
+            throw new InvalidParameterException(nameof(labels), null, "at least one class label is needed");
         this.labels = [.. labels];
         this.seed = seed;
     }
 
     /// <summary>
     /// Every label equally often over <paramref name="count"/> images; throws
-    /// <see cref="InvalidInputException"/> when <paramref name="count"/> is not a multiple of the labels.
+    /// <see cref="InvalidParameterException"/> when <paramref name="count"/> is not a multiple of the labels.
     /// </summary>
     public static SampleClasses Balanced(IReadOnlyList<int> labels, int count)
     {
@@ -40,8 +40,8 @@ public sealed class SampleClasses
         if (n > 0 && count % n != 0)
         {
             int below = count / n * n;
-            throw new InvalidInputException(
-                $"--num {count}: --per-class needs a multiple of the {n} classes (e.g. {(below > 0 ? $"{below} or " : "")}{below + n})");
+            throw new InvalidParameterException(nameof(count), $"{count}",
+                $"a balanced set needs a multiple of the {n} classes (e.g. {(below > 0 ? $"{below} or " : "")}{below + n})");
         }
         return new SampleClasses(labels, seed: null);
     }

@@ -1,9 +1,8 @@
 namespace ArpgIlgpu.Generation;
 
 /// <summary>
-/// How tokens are drawn from the guided logits: the command line's <c>--temperature</c>,
-/// <c>--top-k</c>, <c>--top-p</c> and <c>--seed</c>. The defaults are the official
-/// <c>generate()</c>'s: temperature 1, no top-k, no top-p.
+/// How tokens are drawn from the guided logits: temperature, top-k, top-p and the seed. The
+/// defaults are the official <c>generate()</c>'s: temperature 1, no top-k, no top-p.
 /// </summary>
 public sealed record SamplingSettings
 {
@@ -31,15 +30,15 @@ public sealed record SamplingSettings
     /// <summary>The divisor applied to the logits: max(temperature, 1e-5), as <c>generate()</c> computes it.</summary>
     public float TemperatureDivisor => MathF.Max(Temperature, 1e-5f);
 
-    /// <summary>Throws <see cref="InvalidInputException"/>, naming the option, for a setting out of range.</summary>
+    /// <summary>Throws <see cref="InvalidParameterException"/>, naming the setting, for one out of range.</summary>
     public void Validate()
     {
         if (!float.IsFinite(Temperature) || Temperature < 0f)
-            throw new InvalidInputException(
-                $"--temperature {Temperature}: must be a finite number >= 0 (0 picks the most likely token)");
+            throw new InvalidParameterException(nameof(Temperature), $"{Temperature}",
+                "must be a finite number >= 0 (0 picks the most likely token)");
         if (TopK < 0)
-            throw new InvalidInputException($"--top-k {TopK}: must be >= 0 (0 turns top-k filtering off)");
+            throw new InvalidParameterException(nameof(TopK), $"{TopK}", "must be >= 0 (0 turns top-k filtering off)");
         if (!(TopP > 0f && TopP <= 1f))
-            throw new InvalidInputException($"--top-p {TopP}: must be in (0, 1] (1 turns nucleus filtering off)");
+            throw new InvalidParameterException(nameof(TopP), $"{TopP}", "must be in (0, 1] (1 turns nucleus filtering off)");
     }
 }

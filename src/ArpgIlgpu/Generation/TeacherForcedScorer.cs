@@ -28,12 +28,12 @@ public static class TeacherForcedScorer
     {
         ArpgConfig c = model.Config;
         int images = tokens.Count, length = c.BlockSize, vocab = c.VocabSize;
-        TokenChecks.RequireCanvas(c, tokens, "tokens");
+        TokenChecks.RequireCanvas(c, tokens, nameof(tokens));
         TokenChecks.RequireClasses(c, classes);
         if (classes.Count != images || orders.Count != images)
             throw new InvalidInputException($"{images} token rows, {classes.Count} classes and {orders.Count} orders: counts must match");
         foreach (int[] order in orders)
-            GenerationOrders.RequirePermutation(order, length, "--orders");
+            GenerationOrders.RequirePermutation(order, length, nameof(orders));
 
         // pass 1: the class token, then the tokens at order[0 .. L-2], causally (Prefill)
         // pass 2: query t, rotated to order[t], sees cache positions 0..t

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace ArpgIlgpu.Generation;
 
 /// <summary>
-/// The tokens file that <c>arpg generate --save-tokens</c> and <c>arpg encode</c> write and
+/// The tokens file that <c>arpg generate</c> (saving tokens) and <c>arpg encode</c> write and
 /// <c>arpg decode</c> reads: <c>{"classes": [...], "tokens": [[... L ints in grid order ...], ...]}</c>,
 /// one row of L = g*g token ids (row-major over the g x g grid) per image; "classes" is optional
 /// and, when present, has one class per image.
@@ -13,6 +13,9 @@ namespace ArpgIlgpu.Generation;
 /// <param name="Tokens">One row of g*g token ids per image.</param>
 public sealed record TokenFile(IReadOnlyList<int>? Classes, IReadOnlyList<int[]> Tokens)
 {
+    /// <summary>The parameter <see cref="InvalidParameterException"/>s of reading a tokens file name.</summary>
+    public const string Parameter = "tokens file";
+
     /// <summary>The largest file read: 64 MiB, some 6 million tokens.</summary>
     public const long MaxFileBytes = 64L << 20;
 
@@ -26,64 +29,62 @@ public sealed record TokenFile(IReadOnlyList<int>? Classes, IReadOnlyList<int[]>
     public static TokenFile Read(string path)
     {
         if (Directory.Exists(path))
-            throw new InvalidInputException($"--tokens {path}: is a directory, not a JSON file");
+            throw new InvalidParameterException(Parameter, path, "is a directory, not a JSON file");
         var file = new FileInfo(path);
         if (!file.Exists)
-            throw new InvalidInputException($"--tokens {path}: no such file");
+            throw new InvalidParameterException(Parameter, path, "no such file");
         if (file.Length > MaxFileBytes)
-            throw new InvalidInputException($"--tokens {path}: {file.Length} bytes, more than the {MaxFileBytes} accepted");
+            throw new InvalidParameterException(Parameter, path, $"{file.Length} bytes, more than the {MaxFileBytes} accepted");
         try
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
-            return FromJson(doc.RootElement, $"--tokens {path}");
+            return FromJson(doc.RootElement, path);
         }
         catch (JsonException e)
         {
-            throw new InvalidInputException($"--tokens {path}: not valid JSON ({e.Message})", e);
+            throw new InvalidParameterException(Parameter, path, $"not valid JSON ({e.Message})", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"--tokens {path}: cannot be read ({e.Message})", e);
+            throw new InvalidParameterException(Parameter, path, $"cannot be read ({e.Message})", e);
         }
     }
 
-    /// <summary>Reads the JSON object; <paramref name="source"/> names it in errors.</summary>
-    public static TokenFile FromJson(JsonElement root, string source)
+    /// <summary>Reads the JSON object of the file <paramref name="path"/> (named in errors).</summary>
+    public static TokenFile FromJson(JsonElement root, string path)
     {
         if (root.ValueKind != JsonValueKind.Object)
-            throw new InvalidInputException($"{source}: expected a JSON object {{\"tokens\": [[...], ...]}}");
+            throw new InvalidParameterException(Parameter, path, "expected a JSON object {\"tokens\": [[...], ...]}");
         if (!root.TryGetProperty("tokens", out JsonElement tokens) || tokens.ValueKind != JsonValueKind.Array
             || tokens.GetArrayLength() == 0)
-            throw new InvalidInputException($"{source}: \"tokens\" must be a non-empty array of token rows");
+            throw new InvalidParameterException(Parameter, path, "\"tokens\" must be a non-empty array of token rows");
         var rows = new List<int[]>(tokens.GetArrayLength());
         foreach (JsonElement row in tokens.EnumerateArray())
-            rows.Add(Ints(row, $"{source}: \"tokens\" row {rows.Count}"));
+            rows.Add(Ints(row, path, $"\"tokens\" row {rows.Count}"));
         int length = rows[0].Length, g = (int)Math.Round(Math.Sqrt(length));
         if (length == 0 || g * g != length)
-            throw new InvalidInputException(
-                $"{source}: rows have {length} tokens, which is not a square grid (256 = 16x16 for the released models)");
+            throw new InvalidParameterException(Parameter, path, $"rows have {length} tokens, which is not a square grid (256 = 16x16 for the released models)");
         for (int b = 1; b < rows.Count; b++)
             if (rows[b].Length != length)
-                throw new InvalidInputException($"{source}: row {b} has {rows[b].Length} tokens, row 0 has {length}");
+                throw new InvalidParameterException(Parameter, path, $"row {b} has {rows[b].Length} tokens, row 0 has {length}");
 
         int[]? classes = null;
         if (root.TryGetProperty("classes", out JsonElement c) && c.ValueKind != JsonValueKind.Null)
         {
-            classes = Ints(c, $"{source}: \"classes\"");
+            classes = Ints(c, path, "\"classes\"");
             if (classes.Length != rows.Count)
-                throw new InvalidInputException($"{source}: {classes.Length} classes for {rows.Count} token rows");
+                throw new InvalidParameterException(Parameter, path, $"{classes.Length} classes for {rows.Count} token rows");
         }
         return new TokenFile(classes, rows);
     }
 
-    /// <summary>Throws naming the image and position of the first token outside 0..limit-1.</summary>
-    public void RequireTokensBelow(int limit, string source)
+    /// <summary>Throws naming the file <paramref name="path"/>, the image and the position of the first token outside 0..limit-1.</summary>
+    public void RequireTokensBelow(int limit, string path)
     {
         for (int b = 0; b < Tokens.Count; b++)
             for (int p = 0; p < Tokens[b].Length; p++)
                 if ((uint)Tokens[b][p] >= (uint)limit)
-                    throw new InvalidInputException(
-                        $"{source}: image {b}, position {p}: token {Tokens[b][p]} is outside the codebook 0..{limit - 1}");
+                    throw new InvalidParameterException(Parameter, path, $"image {b}, position {p}: token {Tokens[b][p]} is outside the codebook 0..{limit - 1}");
     }
 
     /// <summary>Writes the file atomically, one token row per line.</summary>
@@ -99,15 +100,15 @@ public sealed record TokenFile(IReadOnlyList<int>? Classes, IReadOnlyList<int[]>
         AtomicFile.Write(path, temp => File.WriteAllText(temp, text.ToString()));
     }
 
-    private static int[] Ints(JsonElement array, string what)
+    private static int[] Ints(JsonElement array, string path, string what)
     {
         if (array.ValueKind != JsonValueKind.Array)
-            throw new InvalidInputException($"{what} must be an array of integers");
+            throw new InvalidParameterException(Parameter, path, $"{what} must be an array of integers");
         var result = new int[array.GetArrayLength()];
         int i = 0;
         foreach (JsonElement e in array.EnumerateArray())
             if (e.ValueKind != JsonValueKind.Number || !e.TryGetInt32(out result[i++]))
-                throw new InvalidInputException($"{what}: element {i - 1} is not a 32-bit integer ({e.ValueKind})");
+                throw new InvalidParameterException(Parameter, path, $"{what}: element {i - 1} is not a 32-bit integer ({e.ValueKind})");
         return result;
     }
 }

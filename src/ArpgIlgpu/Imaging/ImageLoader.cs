@@ -112,10 +112,10 @@ public static class ImageLoader
                 image.Mutate(x => x.Resize(resizeW, resizeH, KnownResamplers.Bicubic));
                 break;
             default:
-                string crop = cropW > 0 && cropH > 0 ? $"--crop to {cropW}x{cropH}, " : "";
-                throw new InvalidInputException(
-                    $"{path}: {w}x{h} pixels, but the VQ needs sides that are multiples of {f}; " +
-                    $"{crop}--resize to {resizeW}x{resizeH}, or pass an image of such a size");
+                string crop = cropW > 0 && cropH > 0 ? $"crop to {cropW}x{cropH}, " : "";
+                throw new InvalidParameterException(nameof(fit), null,
+                    $"{path} is {w}x{h} pixels, but the VQ needs sides that are multiples of {f}; " +
+                    $"{crop}resize to {resizeW}x{resizeH}, or pass an image of such a size");
         }
     }
 }

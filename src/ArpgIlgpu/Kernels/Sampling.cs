@@ -248,7 +248,7 @@ internal static class SamplingKernels
     }
 
     /// <summary>
-    /// The probability the sampler gave the token it chose, for <c>--explain</c>-style tracing:
+    /// The probability the sampler gave the token it chose, for tracing a run step by step (the explain pictures):
     ///   probabilities[r] = exp(l_t - max_v l_v) / sum_v exp(l_v - max_v l_v),  t = tokens[r],
     /// with l the row's logits as the draw saw them (<see cref="RowLogits"/>: guided and divided by
     /// the temperature on the fly, or already so in x; a filtered logit, -inf, adds nothing).

@@ -105,7 +105,7 @@ public sealed class ArpgWeights : IDisposable
         Precision precision = Precision.Fp32)
     {
         IReadOnlyDictionary<string, int[]> expected = config.ExpectedTensors();
-        ShapeCheck.Verify(stateDict, expected, ignoreUnexpected: _ => false, hint: "is --model (or --config) right?");
+        ShapeCheck.Verify(stateDict, expected, ignoreUnexpected: _ => false, hint: "is the ARPG config the one this checkpoint was trained with?");
         return new ArpgWeights(config, new WeightLoader(device, precision, expected, stateDict.ReadFloat32));
     }
 

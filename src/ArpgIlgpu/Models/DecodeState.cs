@@ -18,6 +18,9 @@ namespace ArpgIlgpu.Models;
 /// </remarks>
 public sealed class DecodeState : IDisposable
 {
+    /// <summary>The parameter the error for too many sequences names: the images generated together.</summary>
+    public const string BatchParameter = "batch";
+
     private readonly List<IDisposable> owned = [];
 
     internal DecodeState(ComputeDevice device, ArpgConfig config, int rows, int maxInputs, int maxQueries,
@@ -32,8 +35,8 @@ public sealed class DecodeState : IDisposable
         long largest = Math.Max((long)rows * Capacity * d,
             (long)rows * Math.Max(maxInputs, maxQueries) * Math.Max(config.FfnHidden, config.VocabSize));
         if (largest > int.MaxValue)
-            throw new InvalidInputException(
-                $"{rows} sequences (two per image with guidance) are too many for one decoding state of this model; use a smaller --batch");
+            throw new InvalidParameterException(BatchParameter, null,
+                $"{rows} sequences (two per image with guidance) are too many for one decoding state of this model; generate fewer images at a time");
         int inRows = rows * maxInputs, qRows = rows * maxQueries, widest = Math.Max(inRows, qRows);
         try
         {

@@ -3,9 +3,8 @@ using System.Text.Json;
 namespace ArpgIlgpu.Models;
 
 /// <summary>
-/// A config file in the fixture schema, <c>{"arpg": {...}, "vq": {...}, "generation": {...}}</c>
-/// (<c>--config</c>): the model shapes of a checkpoint that is not one of the presets. Either
-/// model object may be absent; "generation" is ignored here (the command line sets sampling).
+/// A config file in the fixture schema, <c>{"arpg": {...}, "vq": {...}, "generation": {...}}</c>:
+/// the model shapes of a checkpoint that is not one of the presets. Either model object may be absent; "generation" is ignored here (the command line sets sampling).
 /// </summary>
 /// <param name="Path">The file, for error messages.</param>
 /// <param name="Arpg">The transformer config, if the file has an "arpg" object.</param>
@@ -15,33 +14,40 @@ public sealed record ModelConfigFile(string Path, ArpgConfig? Arpg, VqConfig? Vq
     /// <summary>The largest config file read (a config is a few hundred bytes).</summary>
     public const long MaxBytes = 1 << 20;
 
+    /// <summary>The parameter <see cref="InvalidParameterException"/>s of <see cref="Read"/> name.</summary>
+    public const string Parameter = "config file";
+
     /// <summary>Reads and validates a config file; errors name the file and the field.</summary>
     public static ModelConfigFile Read(string path)
     {
         var info = new FileInfo(path);
         if (!info.Exists)
-            throw new InvalidInputException($"--config {path}: no such file");
+            throw new InvalidParameterException(Parameter, path, "no such file");
         if (info.Length > MaxBytes)
-            throw new InvalidInputException($"--config {path}: {info.Length} bytes; a config file is at most {MaxBytes}");
+            throw new InvalidParameterException(Parameter, path, $"{info.Length} bytes; a config file is at most {MaxBytes}");
         try
         {
             using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
             JsonElement root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
-                throw new InvalidInputException($"--config {path}: expected a JSON object {{\"arpg\": {{...}}, \"vq\": {{...}}}}");
-            ArpgConfig? arpg = root.TryGetProperty("arpg", out JsonElement a) ? ArpgConfig.FromJson(a, $"--config {path}, \"arpg\"") : null;
-            VqConfig? vq = root.TryGetProperty("vq", out JsonElement v) ? VqConfig.FromJson(v, $"--config {path}, \"vq\"") : null;
+                throw new InvalidParameterException(Parameter, path, "expected a JSON object {\"arpg\": {...}, \"vq\": {...}}");
+            ArpgConfig? arpg = root.TryGetProperty("arpg", out JsonElement a) ? ArpgConfig.FromJson(a, "\"arpg\"") : null;
+            VqConfig? vq = root.TryGetProperty("vq", out JsonElement v) ? VqConfig.FromJson(v, "\"vq\"") : null;
             if (arpg is null && vq is null)
-                throw new InvalidInputException($"--config {path}: neither an \"arpg\" nor a \"vq\" object");
+                throw new InvalidParameterException(Parameter, path, "neither an \"arpg\" nor a \"vq\" object");
             return new ModelConfigFile(path, arpg, vq);
+        }
+        catch (InvalidInputException e) when (e is not InvalidParameterException)
+        {
+            throw new InvalidParameterException(Parameter, path, e.Message, e); // a field of "arpg" or "vq"
         }
         catch (JsonException e)
         {
-            throw new InvalidInputException($"--config {path}: not valid JSON ({e.Message})", e);
+            throw new InvalidParameterException(Parameter, path, $"not valid JSON ({e.Message})", e);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"--config {path}: cannot be read ({e.Message})", e);
+            throw new InvalidParameterException(Parameter, path, $"cannot be read ({e.Message})", e);
         }
     }
 }

@@ -17,7 +17,7 @@ namespace ArpgIlgpu.Models;
 public sealed record RecommendedSampling(int Steps, float Cfg, CfgSchedule CfgSchedule, SampleSchedule Schedule, double? Fid)
 {
     /// <summary>
-    /// For models without published settings (tiny-random, --config): the defaults of
+    /// For models without published settings (tiny-random, a config file's shapes): the defaults of
     /// <see cref="GenerationOptions"/>.
     /// </summary>
     public static RecommendedSampling Default { get; } = FromOptions(new GenerationOptions());

@@ -1,13 +1,13 @@
 namespace ArpgIlgpu.Models;
 
 /// <summary>
-/// <c>--model tiny-random</c>: a small randomly initialised ARPG and VQ with the real topology
+/// The model <c>tiny-random</c>: a small randomly initialised ARPG and VQ with the real topology
 /// (a 16 x 16 grid, 1000 classes, the five-level VQ-16 decoder at 32 base channels), so anyone
 /// can run the whole pipeline in seconds without downloads. Its pictures are noise.
 /// </summary>
 public static class TinyRandom
 {
-    /// <summary>The name <c>--model</c> takes.</summary>
+    /// <summary>Its name (<see cref="Generation.ImagePipeline.FromPretrained"/> and the command line take it).</summary>
     public const string Name = "tiny-random";
 
     /// <summary>The seed of the random weights (fixed: the demo is reproducible).</summary>

@@ -65,7 +65,7 @@ public sealed class VqModel : IDisposable
     public static VqModel Load(ComputeDevice device, VqConfig config, StateDict weights)
     {
         ShapeCheck.Verify(weights, config.ExpectedTensors(), VqConfig.IgnoredTensors.Contains,
-            "is the VQ config (--config) the one this checkpoint was trained with?");
+            "is the VQ config the one this checkpoint was trained with?");
         return new VqModel(device, config, weights.ReadFloat32);
     }
 

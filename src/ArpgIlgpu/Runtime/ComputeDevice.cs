@@ -120,7 +120,7 @@ public sealed class ComputeDevice : IDisposable
     }
 
     /// <summary>
-    /// What <c>--device all</c> means: every CUDA device, else every OpenCL GPU; empty when the
+    /// What the device list <c>all</c> means: every CUDA device, else every OpenCL GPU; empty when the
     /// machine has no GPU (ILGPU's CPU accelerator and PoCL are one device each, nothing to split).
     /// </summary>
     public static IReadOnlyList<DeviceSpec> AllGpus()
@@ -216,13 +216,11 @@ public sealed class ComputeDevice : IDisposable
                 return (context.GetCPUDevice(0), DeviceKind.Cpu);
             case DeviceKind.Cuda:
                 if (spec.Index >= cuda.Count)
-                    throw new InvalidInputException(
-                        $"--device {spec}: {cuda.Count} CUDA device(s) found; `arpg devices` lists them");
+                    throw new InvalidParameterException(DeviceSpec.Parameter, $"{spec}", $"{cuda.Count} CUDA device(s) found");
                 return (cuda[spec.Index], DeviceKind.Cuda);
             case DeviceKind.OpenCL:
                 if (spec.Index >= cl.Count)
-                    throw new InvalidInputException(
-                        $"--device {spec}: {cl.Count} OpenCL device(s) found; `arpg devices` lists them " +
+                    throw new InvalidParameterException(DeviceSpec.Parameter, $"{spec}", $"{cl.Count} OpenCL device(s) found " +
                         "(on Debian, `apt-get install pocl-opencl-icd` adds the CPU as an OpenCL device)");
                 return (cl[spec.Index], DeviceKind.OpenCL);
             default:
@@ -279,7 +277,7 @@ public sealed class ComputeDevice : IDisposable
 }
 
 /// <summary>What <c>arpg devices</c> prints for one accelerator.</summary>
-/// <param name="Spec">The <c>--device</c> value that selects it.</param>
+/// <param name="Spec">The device name that selects it (<see cref="DeviceSpec.Parse"/>).</param>
 /// <param name="Kind">Its backend.</param>
 /// <param name="Name">The driver's name for it.</param>
 /// <param name="MemoryBytes">Device memory (the CPU accelerator reports no limit).</param>

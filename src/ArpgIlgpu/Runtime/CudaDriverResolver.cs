@@ -8,7 +8,7 @@ namespace ArpgIlgpu.Runtime;
 /// Lets ILGPU find the CUDA driver on Linux machines that have only the driver installed. ILGPU
 /// imports the driver as "cuda", which .NET looks for as libcuda.so (and a few spellings of it),
 /// but a driver-only install (no CUDA toolkit, no -dev package) ships only the versioned
-/// libcuda.so.1. ILGPU then reports no CUDA device and <c>--device auto</c> quietly falls back to
+/// libcuda.so.1. ILGPU then reports no CUDA device and the device <c>auto</c> quietly falls back to
 /// OpenCL or the CPU. This resolver, installed on ILGPU's assembly before the first context,
 /// loads libcuda.so.1 when the plain name fails.
 /// </summary>

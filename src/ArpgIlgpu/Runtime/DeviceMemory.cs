@@ -44,16 +44,20 @@ public static class DeviceMemory
     }
 }
 
-/// <summary>The device could not hold an allocation; the message says how much was needed.</summary>
+/// <summary>The device could not hold an allocation; the message says how much was needed and what to change.</summary>
 public sealed class DeviceOutOfMemoryException : Exception
 {
     /// <summary>Creates the exception for an allocation of <paramref name="bytes"/> that failed because of <paramref name="reason"/>.</summary>
     public DeviceOutOfMemoryException(ComputeDevice device, long bytes, string reason, Exception? inner = null)
-        : base($"out of device memory on {device.Description}: {ComputeDevice.FormatBytes(bytes)} more were needed " +
-               $"({reason}); try a smaller --batch or --precision fp16", inner)
-    {
+        : this($"out of device memory on {device.Description}: {ComputeDevice.FormatBytes(bytes)} more were needed ({reason})", inner) =>
         RequestedBytes = bytes;
-    }
+
+    private DeviceOutOfMemoryException(string shortfall, Exception? inner)
+        : base($"{shortfall}; try fewer images at a time or {nameof(Precision)}.{nameof(Precision.Fp16)}", inner) =>
+        Shortfall = shortfall;
+
+    /// <summary>What did not fit, without the advice (a front end gives its own).</summary>
+    public string Shortfall { get; }
 
     /// <summary>The size of the allocation that failed.</summary>
     public long RequestedBytes { get; }

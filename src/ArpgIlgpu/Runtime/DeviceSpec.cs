@@ -14,7 +14,7 @@ public enum DeviceKind
 }
 
 /// <summary>
-/// A parsed <c>--device</c> value: <c>auto</c>, <c>cpu</c>, <c>cpu:nvidia|amd|intel</c> (ILGPU's GPU
+/// A parsed device name: <c>auto</c>, <c>cpu</c>, <c>cpu:nvidia|amd|intel</c> (ILGPU's GPU
 /// simulators, see <see cref="GpuSimulator"/>), <c>cuda[:i]</c> or <c>opencl[:i]</c>
 /// (<see cref="ParseList"/> reads a comma-separated list of them).
 /// </summary>
@@ -26,7 +26,10 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Index, GpuSimulato
     /// <summary>The default: pick the fastest device present.</summary>
     public static DeviceSpec Auto => new(DeviceKind.Auto, 0);
 
-    /// <summary>Parses a <c>--device</c> value; throws <see cref="InvalidInputException"/> naming it.</summary>
+    /// <summary>The parameter <see cref="InvalidParameterException"/>s about device names name.</summary>
+    public const string Parameter = "device";
+
+    /// <summary>Parses a device name; throws <see cref="InvalidParameterException"/> naming it.</summary>
     public static DeviceSpec Parse(string text)
     {
         string s = text.Trim().ToLowerInvariant();
@@ -36,18 +39,18 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Index, GpuSimulato
             return new DeviceSpec(DeviceKind.Cpu, 0, ParseSimulator(text, s[(colon + 1)..]));
         int index = 0;
         if (colon >= 0 && (!int.TryParse(s[(colon + 1)..], out index) || index < 0))
-            throw new InvalidInputException($"--device '{text}': the index after ':' must be a non-negative integer");
+            throw new InvalidParameterException(Parameter, $"'{text}'", "the index after ':' must be a non-negative integer");
         DeviceKind k = kind switch
         {
             "auto" => DeviceKind.Auto,
             "cpu" => DeviceKind.Cpu,
             "cuda" => DeviceKind.Cuda,
             "opencl" => DeviceKind.OpenCL,
-            _ => throw new InvalidInputException(
-                $"--device '{text}': expected auto, cpu, cpu:nvidia, cpu:amd, cpu:intel, cuda[:i] or opencl[:i]"),
+            _ => throw new InvalidParameterException(Parameter, $"'{text}'",
+                "expected auto, cpu, cpu:nvidia, cpu:amd, cpu:intel, cuda[:i] or opencl[:i]"),
         };
         if (colon >= 0 && k == DeviceKind.Auto)
-            throw new InvalidInputException($"--device '{text}': only cuda and opencl take an index");
+            throw new InvalidParameterException(Parameter, $"'{text}'", "only cuda and opencl take an index");
         return new DeviceSpec(k, index);
     }
 
@@ -56,12 +59,11 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Index, GpuSimulato
         "nvidia" => GpuSimulator.Nvidia,
         "amd" => GpuSimulator.Amd,
         "intel" => GpuSimulator.Intel,
-        _ => throw new InvalidInputException(
-            $"--device '{text}': after cpu: name a GPU simulator (nvidia, amd or intel)"),
+        _ => throw new InvalidParameterException(Parameter, $"'{text}'", "after cpu: name a GPU simulator (nvidia, amd or intel)"),
     };
 
     /// <summary>
-    /// Parses a comma-separated <c>--device</c> list, e.g. <c>cuda:0,cuda:1</c> or <c>cpu,opencl:0</c>:
+    /// Parses a comma-separated list of device names, e.g. <c>cuda:0,cuda:1</c> or <c>cpu,opencl:0</c>:
     /// several devices share each batch (<see cref="Generation.DeviceSplit"/>). A single spec gives
     /// a list of one; <c>all</c> is left to <see cref="ComputeDevice.AllGpus"/> and refused here.
     /// </summary>
@@ -69,9 +71,9 @@ public readonly record struct DeviceSpec(DeviceKind Kind, int Index, GpuSimulato
     {
         string[] parts = text.Split(',', StringSplitOptions.TrimEntries);
         if (parts.Any(p => p.Length == 0))
-            throw new InvalidInputException($"--device '{text}': an empty entry in the list");
+            throw new InvalidParameterException(Parameter, $"'{text}'", "an empty entry in the list");
         if (parts.Length > 1 && parts.Any(p => p.Equals("auto", StringComparison.OrdinalIgnoreCase)))
-            throw new InvalidInputException($"--device '{text}': auto picks one device; name the devices of a list");
+            throw new InvalidParameterException(Parameter, $"'{text}'", "auto picks one device; name the devices of a list");
         return parts.Select(Parse).ToArray();
     }
 

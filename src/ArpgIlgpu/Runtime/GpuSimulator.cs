@@ -3,7 +3,7 @@ using ILGPU.Runtime.CPU;
 namespace ArpgIlgpu.Runtime;
 
 /// <summary>
-/// ILGPU's CPU accelerator created as a GPU simulator (<c>--device cpu:nvidia|cpu:amd|cpu:intel</c>):
+/// ILGPU's CPU accelerator created as a GPU simulator (device <c>cpu:nvidia|cpu:amd|cpu:intel</c>):
 /// groups of up to 256 threads made of warps of 32, 64 or 16, with shared memory, barriers and warp
 /// shuffles behaving as on the GPU, one group at a time, slowly. Kernels that assume a warp size, or
 /// race on shared memory, give wrong results on one of them; that is what they are for.

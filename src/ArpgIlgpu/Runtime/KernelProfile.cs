@@ -1,7 +1,7 @@
 namespace ArpgIlgpu.Runtime;
 
 /// <summary>
-/// Which family of kernels a device runs (<c>--kernels</c>). <see cref="Auto"/> picks by the
+/// Which family of kernels a device runs. <see cref="Auto"/> picks by the
 /// device; any other value forces that family on any device, so the GPU kernels can be run, and
 /// tested, on a CPU (PoCL runs them as real OpenCL C with local memory and barriers; ILGPU's GPU
 /// simulators as warps of 32, 64 or 16 threads).

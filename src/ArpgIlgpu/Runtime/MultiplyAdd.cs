@@ -19,7 +19,7 @@ namespace ArpgIlgpu.Runtime;
 /// write <c>s = a * b + c;</c> as one expression, which Clang turns into llvm.fmuladd: PoCL emits
 /// vfmadd...ps on CPUs with FMA, and still vectorises running sums of it (an explicit
 /// <c>fma()</c> call, llvm.fma, stopped the vectoriser: 4x slower). Measured with
-/// `arpg bench kernels --device opencl` on the 2-core CI machine: GEMM 128 x 1024 x 1024 from 61-82
+/// `arpg bench kernels` on OpenCL on the 2-core CI machine: GEMM 128 x 1024 x 1024 from 61-82
 /// to 112 GFLOP/s, 16 x 2816 x 1024 from 41-44 to 52.
 /// On CUDA the call becomes PTX mul.f32 and add.f32, which ptxas fuses by default; on the CPU
 /// accelerator it is the C# body below (.NET does not fuse it). A fused result may differ from

@@ -7,7 +7,7 @@ public static class CacheLocation
     public const string HomeVariable = "ARPG_HOME";
 
     /// <summary>
-    /// The cache folder: <paramref name="cacheOption"/> when given (<c>--cache</c>), else
+    /// The cache folder: <paramref name="cacheOption"/> when given, else
     /// <c>$ARPG_HOME</c>, else LocalApplicationData\arpg on Windows, else
     /// <c>$XDG_CACHE_HOME/arpg</c>, else <c>~/.cache/arpg</c>. Always a full path.
     /// </summary>

@@ -1,13 +1,16 @@
 namespace ArpgIlgpu.Weights;
 
 /// <summary>
-/// A mirror of Hugging Face (<c>--mirror URL</c> or <c>$ARPG_MIRROR</c>): it replaces the
+/// A mirror of Hugging Face (given by the caller, or <c>$ARPG_MIRROR</c>): it replaces the
 /// <c>https://huggingface.co</c> prefix of the official URLs, keeping the rest of the path.
 /// </summary>
 public static class MirrorUrl
 {
-    /// <summary>The environment variable that names a mirror when <c>--mirror</c> is not given.</summary>
+    /// <summary>The environment variable that names a mirror when the caller gives none.</summary>
     public const string Variable = "ARPG_MIRROR";
+
+    /// <summary>The parameter <see cref="InvalidParameterException"/>s about a mirror given by the caller name.</summary>
+    public const string Parameter = "mirror";
 
     /// <summary>The prefix of the official URLs that a mirror replaces.</summary>
     public const string OfficialPrefix = "https://huggingface.co";
@@ -18,7 +21,7 @@ public static class MirrorUrl
     internal static Uri? Resolve(string? mirrorOption, Func<string, string?> environment)
     {
         if (mirrorOption is not null)
-            return Parse(mirrorOption, "--mirror");
+            return Parse(mirrorOption, Parameter);
         return environment(Variable) is { Length: > 0 } fromEnvironment ? Parse(fromEnvironment, Variable) : null;
     }
 
@@ -31,8 +34,8 @@ public static class MirrorUrl
         if (!Uri.TryCreate(text, UriKind.Absolute, out Uri? mirror)
             || (mirror.Scheme != Uri.UriSchemeHttp && mirror.Scheme != Uri.UriSchemeHttps)
             || mirror.Query.Length > 0 || mirror.Fragment.Length > 0)
-            throw new InvalidInputException(
-                $"{source} '{text}' is not a mirror base URL: give an absolute http or https URL such as https://hf-mirror.com");
+            throw new InvalidParameterException(source, $"'{text}'",
+                "not a mirror base URL: give an absolute http or https URL such as https://hf-mirror.com");
         return mirror;
     }
 

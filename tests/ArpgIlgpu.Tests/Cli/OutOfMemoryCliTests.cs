@@ -37,7 +37,7 @@ public class OutOfMemoryCliTests
             "--batch", "100000", "--device", "cpu", "--out", dir.File("out"));
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("use a smaller --batch", result.Error);
+        Assert.Contains("error: --batch: 200000 sequences (two per image with guidance) are too many", result.Error);
         Assert.Empty(dir.Files());
     }
 }

@@ -115,21 +115,21 @@ public sealed class ImageEditorTests : IDisposable
     }
 
     [Fact]
-    public void BadEditsAreRefusedNamingTheOption()
+    public void BadEditsAreRefusedNamingTheParameter()
     {
         (ArpgTransformer transformer, VqModel tokenizer, RgbImage image) = Setup("cpu");
         using (transformer)
         using (tokenizer)
         {
             var editor = new ImageEditor(transformer, tokenizer);
-            Assert.Contains("--mask", Assert.Throws<InvalidInputException>(
-                () => editor.Inpaint(image, Mask(64, (_, _) => true), Class, options, true)).Message);
-            Assert.Contains("--right", Assert.Throws<InvalidInputException>(
-                () => editor.Outpaint(image, 0, 10, 0, 0, Class, options, true)).Message);
-            Assert.Contains("--top", Assert.Throws<InvalidInputException>(
-                () => editor.Outpaint(image, 0, 0, -16, 0, Class, options, true)).Message);
-            Assert.Contains("--scale", Assert.Throws<InvalidInputException>(
-                () => editor.Expand(image, 0, Class, options)).Message);
+            Assert.Equal("mask", Assert.Throws<InvalidParameterException>(
+                () => editor.Inpaint(image, Mask(64, (_, _) => true), Class, options, true)).Parameter);
+            Assert.Equal("right", Assert.Throws<InvalidParameterException>(
+                () => editor.Outpaint(image, 0, 10, 0, 0, Class, options, true)).Parameter);
+            Assert.Equal("top", Assert.Throws<InvalidParameterException>(
+                () => editor.Outpaint(image, 0, 0, -16, 0, Class, options, true)).Parameter);
+            Assert.Equal("scale", Assert.Throws<InvalidParameterException>(
+                () => editor.Expand(image, 0, Class, options)).Parameter);
         }
     }
 }

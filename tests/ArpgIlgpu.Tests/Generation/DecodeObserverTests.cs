@@ -139,7 +139,7 @@ public class DecodeObserverTests
     {
         using var f = new FixtureSet("tiny");
         ComputeDevice device = TestDevices.Get("cpu");
-        using var pipeline = ImagePipeline.CreateRandom(device, f.Arpg, SmallVq(f), seed: 2);
+        using var pipeline = ImagePipeline.CreateRandom(f.Arpg, SmallVq(f), seed: 2, new PipelineOptions { Device = device });
         GenerationOptions options = FixtureOptions(f, temperature: 1f);
         int[] classes = [1, 5];
         int[][] tokens = pipeline.GenerateTokens(classes, options);
@@ -166,8 +166,8 @@ public class DecodeObserverTests
     public async Task GenerateStepsStopsWhenLeftOrCancelled()
     {
         using var f = new FixtureSet("tiny");
-        using var pipeline = ImagePipeline.CreateRandom(TestDevices.Get("cpu"), f.Arpg,
-            SmallVq(f), seed: 2);
+        using var pipeline = ImagePipeline.CreateRandom(f.Arpg, SmallVq(f), seed: 2,
+            new PipelineOptions { Device = TestDevices.Get("cpu") });
         await foreach (GenerationStep step in pipeline.GenerateSteps([1], FixtureOptions(f)))
             if (step.Step == 1)
                 break;

@@ -34,8 +34,9 @@ public class DecodingScheduleTests
     [InlineData(65)]
     public void RejectsStepCountsOutsideOneToLength(int steps)
     {
-        var e = Assert.Throws<InvalidInputException>(() => DecodingSchedule.TokensPerStep(64, steps, SampleSchedule.Arccos));
-        Assert.Contains("--steps", e.Message);
+        var e = Assert.Throws<InvalidParameterException>(() => DecodingSchedule.TokensPerStep(64, steps, SampleSchedule.Arccos));
+        Assert.Equal(nameof(GenerationOptions.Steps), e.Parameter);
+        Assert.Equal($"Steps {steps}: must be between 1 and 64 (the number of tokens)", e.Message);
     }
 
     [Fact]

@@ -65,10 +65,10 @@ public class GenerationOrderTests
     [Fact]
     public void NonPermutationsAreRefusedNamingTheSource()
     {
-        var e = Assert.Throws<InvalidInputException>(() => GenerationOrders.RequirePermutation([0, 1, 1, 3], 4, "--order x.json"));
-        Assert.Contains("--order x.json", e.Message);
-        Assert.Throws<InvalidInputException>(() => GenerationOrders.RequirePermutation([0, 1, 2], 4, "--order"));
-        Assert.Throws<InvalidInputException>(() => GenerationOrders.RequirePermutation([0, 1, 2, 4], 4, "--order"));
+        var e = Assert.Throws<InvalidParameterException>(() => GenerationOrders.RequirePermutation([0, 1, 1, 3], 4, "orders"));
+        Assert.Equal("orders: position 1 appears twice; an order must be a permutation of 0..3", e.Message);
+        Assert.Throws<InvalidParameterException>(() => GenerationOrders.RequirePermutation([0, 1, 2], 4, "orders"));
+        Assert.Throws<InvalidParameterException>(() => GenerationOrders.RequirePermutation([0, 1, 2, 4], 4, "orders"));
     }
 
     /// <summary>A spiral walks: each next cell touches the previous one (up, down, left or right).</summary>

@@ -69,24 +69,24 @@ public class ParallelDecoderTests
     }
 
     [Fact]
-    public void RejectsBadSettingsNamingTheOption()
+    public void RejectsBadSettingsNamingTheParameter()
     {
         using var f = new FixtureSet("tiny");
         using var model = ArpgTransformer.CreateRandom(TestDevices.Get("cpu"), f.Arpg, seed: 1);
         var decoder = new ParallelDecoder(model);
-        void Expect(string option, IReadOnlyList<int> classes, GenerationOptions o) =>
-            Assert.Contains(option, Assert.Throws<InvalidInputException>(() => decoder.Generate(classes, o)).Message);
+        void Expect(string parameter, IReadOnlyList<int> classes, GenerationOptions o) =>
+            Assert.Equal(parameter, Assert.Throws<InvalidParameterException>(() => decoder.Generate(classes, o)).Parameter);
 
-        Expect("--classes", [10], new GenerationOptions { Steps = 8 });
-        Expect("--classes", [-1], new GenerationOptions { Steps = 8 });
-        Expect("--steps", [1], new GenerationOptions { Steps = 0 });
-        Expect("--steps", [1], new GenerationOptions { Steps = 65 });
-        Expect("--temperature", [1], new GenerationOptions { Steps = 8, Sampling = new() { Temperature = -1 } });
-        Expect("--top-k", [1], new GenerationOptions { Steps = 8, Sampling = new() { TopK = -1 } });
-        Expect("--top-p", [1], new GenerationOptions { Steps = 8, Sampling = new() { TopP = 0 } });
-        Expect("--top-p", [1], new GenerationOptions { Steps = 8, Sampling = new() { TopP = 1.5f } });
-        Expect("--order", [1], new GenerationOptions { Steps = 8, Order = [.. Enumerable.Range(0, 63), 0] });
-        Expect("--cfg", [1], new GenerationOptions { Steps = 8, Cfg = float.NaN });
+        Expect("classes", [10], new GenerationOptions { Steps = 8 });
+        Expect("classes", [-1], new GenerationOptions { Steps = 8 });
+        Expect(nameof(GenerationOptions.Steps), [1], new GenerationOptions { Steps = 0 });
+        Expect(nameof(GenerationOptions.Steps), [1], new GenerationOptions { Steps = 65 });
+        Expect(nameof(SamplingSettings.Temperature), [1], new GenerationOptions { Steps = 8, Sampling = new() { Temperature = -1 } });
+        Expect(nameof(SamplingSettings.TopK), [1], new GenerationOptions { Steps = 8, Sampling = new() { TopK = -1 } });
+        Expect(nameof(SamplingSettings.TopP), [1], new GenerationOptions { Steps = 8, Sampling = new() { TopP = 0 } });
+        Expect(nameof(SamplingSettings.TopP), [1], new GenerationOptions { Steps = 8, Sampling = new() { TopP = 1.5f } });
+        Expect(nameof(GenerationOptions.Order), [1], new GenerationOptions { Steps = 8, Order = [.. Enumerable.Range(0, 63), 0] });
+        Expect(nameof(GenerationOptions.Cfg), [1], new GenerationOptions { Steps = 8, Cfg = float.NaN });
     }
 
     /// <summary>Progress that records synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>

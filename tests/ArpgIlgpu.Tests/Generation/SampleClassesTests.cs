@@ -22,8 +22,8 @@ public class SampleClassesTests
     [InlineData(7, "10")]
     public void BalancedNeedsAMultipleOfTheClasses(int count, string suggestion)
     {
-        var e = Assert.Throws<InvalidInputException>(() => SampleClasses.Balanced(Enumerable.Range(0, 10).ToArray(), count));
-        Assert.Contains($"--num {count}", e.Message);
+        var e = Assert.Throws<InvalidParameterException>(() => SampleClasses.Balanced(Enumerable.Range(0, 10).ToArray(), count));
+        Assert.Equal(("count", $"{count}"), (e.Parameter, e.Value));
         Assert.Contains(suggestion, e.Message);
     }
 

@@ -15,24 +15,24 @@ public class TokenSamplerTests
 {
     public static IEnumerable<object[]> InvalidSettings() =>
     [
-        [-0.5f, 0, 1f, "--temperature"],
-        [float.NaN, 0, 1f, "--temperature"],
-        [float.PositiveInfinity, 0, 1f, "--temperature"],
-        [1f, -1, 1f, "--top-k"],
-        [1f, 0, 0f, "--top-p"],
-        [1f, 0, -0.2f, "--top-p"],
-        [1f, 0, 1.5f, "--top-p"],
-        [1f, 0, float.NaN, "--top-p"],
+        [-0.5f, 0, 1f, nameof(SamplingSettings.Temperature)],
+        [float.NaN, 0, 1f, nameof(SamplingSettings.Temperature)],
+        [float.PositiveInfinity, 0, 1f, nameof(SamplingSettings.Temperature)],
+        [1f, -1, 1f, nameof(SamplingSettings.TopK)],
+        [1f, 0, 0f, nameof(SamplingSettings.TopP)],
+        [1f, 0, -0.2f, nameof(SamplingSettings.TopP)],
+        [1f, 0, 1.5f, nameof(SamplingSettings.TopP)],
+        [1f, 0, float.NaN, nameof(SamplingSettings.TopP)],
     ];
 
     [Theory, MemberData(nameof(InvalidSettings))]
-    public void InvalidSettingsNameTheirOption(float temperature, int topK, float topP, string option)
+    public void InvalidSettingsNameTheirParameter(float temperature, int topK, float topP, string parameter)
     {
         var settings = new SamplingSettings { Temperature = temperature, TopK = topK, TopP = topP };
-        var e = Assert.Throws<InvalidInputException>(settings.Validate);
-        Assert.StartsWith(option + " ", e.Message);
-        e = Assert.Throws<InvalidInputException>(() => new TokenSampler(TestDevices.Get("cpu"), settings, 16));
-        Assert.StartsWith(option + " ", e.Message);
+        var e = Assert.Throws<InvalidParameterException>(settings.Validate);
+        Assert.Equal(parameter, e.Parameter);
+        e = Assert.Throws<InvalidParameterException>(() => new TokenSampler(TestDevices.Get("cpu"), settings, 16));
+        Assert.Equal(parameter, e.Parameter);
     }
 
     [Fact]

@@ -109,10 +109,11 @@ public class ImagingTests
         using var dir = new TempDirectory();
         RgbImage image = RandomImage(37, 20, seed: 3);
         PngFile.Write(dir.File("odd.png"), image);
-        var e = Assert.Throws<InvalidInputException>(() => ImageLoader.Read(dir.File("odd.png"), 16, ImageFit.Reject));
+        var e = Assert.Throws<InvalidParameterException>(() => ImageLoader.Read(dir.File("odd.png"), 16, ImageFit.Reject));
+        Assert.Equal("fit", e.Parameter);
         Assert.Contains("37x20", e.Message);
-        Assert.Contains("--crop to 32x16", e.Message);
-        Assert.Contains("--resize to 32x16", e.Message);
+        Assert.Contains("crop to 32x16", e.Message);
+        Assert.Contains("resize to 32x16", e.Message);
 
         RgbImage cropped = ImageLoader.Read(dir.File("odd.png"), 16, ImageFit.Crop);
         Assert.Equal((32, 16), (cropped.Width, cropped.Height));
@@ -126,8 +127,8 @@ public class ImagingTests
 
         // smaller than one token: nothing to crop to, resize goes up to one token
         PngFile.Write(dir.File("tiny.png"), RandomImage(5, 5, seed: 4));
-        e = Assert.Throws<InvalidInputException>(() => ImageLoader.Read(dir.File("tiny.png"), 16, ImageFit.Crop));
-        Assert.DoesNotContain("--crop", e.Message);
+        e = Assert.Throws<InvalidParameterException>(() => ImageLoader.Read(dir.File("tiny.png"), 16, ImageFit.Crop));
+        Assert.DoesNotContain("crop to", e.Message);
         Assert.Equal(16, ImageLoader.Read(dir.File("tiny.png"), 16, ImageFit.Resize).Width);
     }
 

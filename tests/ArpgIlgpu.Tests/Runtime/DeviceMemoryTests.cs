@@ -29,8 +29,8 @@ public class DeviceMemoryTests
         Assert.Equal(4L << 20, e.RequestedBytes);
         Assert.Contains("4.0 MiB more were needed", e.Message);
         Assert.Contains("256.0 KiB of the device's 1.0 MiB in use", e.Message);
-        Assert.Contains("--batch", e.Message);
-        Assert.Contains("--precision fp16", e.Message);
+        Assert.Contains("fewer images at a time or Precision.Fp16", e.Message);
+        Assert.Equal(e.Message, e.Shortfall + "; try fewer images at a time or Precision.Fp16");
         Assert.Equal(256L << 10, device.AllocatedBytes); // the failed request took nothing
     }
 

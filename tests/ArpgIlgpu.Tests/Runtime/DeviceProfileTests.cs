@@ -78,7 +78,7 @@ public class DeviceProfileTests
     [InlineData("cpu:")]
     public void AnUnknownSimulatorIsRefused(string text)
     {
-        var error = Assert.Throws<InvalidInputException>(() => DeviceSpec.Parse(text));
+        var error = Assert.Throws<InvalidParameterException>(() => DeviceSpec.Parse(text));
         Assert.Contains("nvidia, amd or intel", error.Message);
     }
 

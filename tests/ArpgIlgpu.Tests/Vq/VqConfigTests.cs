@@ -56,7 +56,8 @@ public class VqConfigTests
     {
         using var folder = new TempDirectory();
         File.WriteAllText(folder.File("c.json"), text);
-        var e = Assert.Throws<InvalidInputException>(() => ModelConfigFile.Read(folder.File("c.json")).Vq!);
+        var e = Assert.Throws<InvalidParameterException>(() => ModelConfigFile.Read(folder.File("c.json")).Vq!);
+        Assert.Equal(ModelConfigFile.Parameter, e.Parameter);
         Assert.Contains("c.json", e.Message);
         Assert.Contains(reason, e.Message);
     }

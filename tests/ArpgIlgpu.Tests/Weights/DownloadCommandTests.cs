@@ -50,7 +50,7 @@ public sealed class DownloadCommandTests : IAsyncLifetime
         var result = CliInvocation.Run("download", "VQ-16", "--mirror", "not a url", "--cache", cache.Path);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal("error: --mirror 'not a url' is not a mirror base URL: give an absolute http or https URL such as https://hf-mirror.com",
+        Assert.Equal("error: --mirror 'not a url': not a mirror base URL: give an absolute http or https URL such as https://hf-mirror.com",
             result.Error.Trim());
     }
 

@@ -31,8 +31,9 @@ public sealed class MirrorAndCacheLocationTests
     [InlineData("")]
     public void A_bad_mirror_is_an_error_naming_where_it_came_from(string mirror)
     {
-        var fromOption = Assert.Throws<InvalidInputException>(() => MirrorUrl.Resolve(mirror, _ => null));
-        Assert.StartsWith($"--mirror '{mirror}' is not a mirror base URL", fromOption.Message);
+        var fromOption = Assert.Throws<InvalidParameterException>(() => MirrorUrl.Resolve(mirror, _ => null));
+        Assert.Equal((MirrorUrl.Parameter, $"'{mirror}'"), (fromOption.Parameter, fromOption.Value));
+        Assert.StartsWith("not a mirror base URL", fromOption.Problem);
     }
 
     [Fact]
@@ -43,7 +44,7 @@ public sealed class MirrorAndCacheLocationTests
         Assert.Equal(new Uri("http://option.example"), MirrorUrl.Resolve("http://option.example", Environment));
         Assert.Equal(new Uri("http://env.example"), MirrorUrl.Resolve(null, Environment));
         Assert.Null(MirrorUrl.Resolve(null, _ => null));
-        var error = Assert.Throws<InvalidInputException>(() => MirrorUrl.Resolve(null, _ => "nonsense"));
+        var error = Assert.Throws<InvalidParameterException>(() => MirrorUrl.Resolve(null, _ => "nonsense"));
         Assert.StartsWith("ARPG_MIRROR 'nonsense'", error.Message);
     }
 
