@@ -84,7 +84,7 @@ public class RecommendedSamplingCliTests
         Assert.Equal(f.IntRows("gen.tokens"), TokenFile.Read(dir.File("t.json")).Tokens);
         string warning = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("warning: "));
         Assert.Equal($"warning: {checkpoint}: ignored 1 entries the model does not use (as the official loader's strict=False): aux_head.weight", warning);
-        using Image png = Image.Load(dir.File(Path.Combine("out", $"0000_class{classes[0]}.png")));
+        using Image png = Image.Load(dir.File(Path.Combine("out", ArpgIlgpu.Cli.OutputFolder.ImageName(0, classes[0]))));
         var text = png.Metadata.GetPngMetadata().TextData.ToDictionary(t => t.Keyword, t => t.Value);
         Assert.Equal("--config tiny-fp16.json", text["arpg:model"]);
         Assert.Equal(("5", "2.5", "constant", "cosine", "0"),

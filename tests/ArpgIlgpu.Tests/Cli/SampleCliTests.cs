@@ -85,7 +85,7 @@ public class SampleCliTests(BaseSampleRun baseRun) : IClassFixture<BaseSampleRun
 
         Assert.True(result.ExitCode == 0, result.Error);
         for (int i = 0; i < classes.Length; i++)
-            Assert.True(Pixels(dir.File($"{i:D4}_class{classes[i]}.png")).SequenceEqual(Pixels(Path.Combine(baseRun.Folder, Png(i)))),
+            Assert.True(Pixels(dir.File(ArpgIlgpu.Cli.OutputFolder.ImageName(i, classes[i]))).SequenceEqual(Pixels(Path.Combine(baseRun.Folder, Png(i)))),
                 $"image {i} differs");
     }
 
