@@ -54,7 +54,7 @@ internal static class EditCommand
                 $"window {w.Index}: rows {w.Top}..{w.Top + choice.Arpg.GridSize - 1}, columns {w.Left}..{w.Left + choice.Arpg.GridSize - 1}, {w.Known} known tokens"));
             EditResult result = edit(parsed, new ImageEditor(transformer, tokenizer), input, label, options, progress, cancel);
 
-            PngFile.Write(target, result.Image, ResolvedSampling.PngText(choice.Name, options));
+            PngFile.Write(target, result.Image, (ResolvedSampling.Record(choice, options) with { Class = label, Edit = name }).ToPngText());
             if (parsed.GetValue(saveTokens) is string tokensPath)
                 new TokenFile([label], [result.Canvas.Tokens]).Write(tokensPath);
             Console.Error.WriteLine($"{result.Image.Width}x{result.Image.Height} written to {target} " +

@@ -79,14 +79,15 @@ internal static class SampleCommand
                 choice.Arpg.GridSize * choice.Vq.DownsampleFactor);
             folder.RequireSameSettings(settings);
 
-            int[] mine = Enumerable.Range(0, count).Where(i => i % shards == shardIndex).ToArray();
+            int[] mine = Enumerable.Range(0, count).Where(i => i % ours.Count == ours.Index).ToArray();
             int[] todo = mine.Where(i => !folder.IsComplete(i)).ToArray();
-            Console.Error.WriteLine($"shard {shardIndex}/{shards}: {mine.Length} of {count} images, " +
+            Console.Error.WriteLine($"shard {ours.Index}/{ours.Count} ({ours.Source}): {mine.Length} of {count} images, " +
                                     $"{mine.Length - todo.Length} already in {folder.Path}, {todo.Length} to make");
             using ProgressDisplay display = ProgressDisplay.OnStderr();
             if (todo.Length > 0)
             {
                 using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures: true);
+                ImageRecord record = ResolvedSampling.Record(choice, options);
                 var clock = Stopwatch.StartNew();
                 using (ProgressBar overall = display.Start("sample", todo.Length, "images"))
                 {
@@ -96,8 +97,8 @@ internal static class SampleCommand
                         int[] indices = todo[start..Math.Min(todo.Length, start + batchSize)];
                         GeneratedImage[] images = devices.Generate(indices.Select(classOf.Of).ToArray(), indices, options, display, cancel);
                         folder.RecordSettings(settings);
-                        PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!)),
-                            ResolvedSampling.PngText(choice.Name, options));
+                        PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!,
+                            (record with { Class = classOf.Of(indices[i]), Index = indices[i] }).ToPngText())));
                         overall.Report(start + indices.Length);
                     }
                 }
