@@ -16,7 +16,8 @@ namespace ArpgIlgpu.Cli;
 /// Image i is a pure function of (settings, seed, i): its class comes from
 /// <see cref="SampleClasses"/> and its token draws are keyed by i, whatever the batch, device or
 /// shard. So the work can be cut freely: <c>--shard k/n</c> makes the images with i % n == k
-/// (start the n runs anywhere that sees the folder), a run skips images whose PNG exists and
+/// (start the n runs anywhere that sees the folder; <c>--shard auto</c> takes k and n from a
+/// Slurm job array or a Kubernetes Indexed Job, <see cref="SampleShard"/>), a run skips images whose PNG exists and
 /// decodes (an interrupted run resumes where it stopped), and whichever run ends with all N PNGs
 /// present writes the archive.
 /// </para>
@@ -39,14 +40,16 @@ internal static class SampleCommand
         var classes = new Option<string?>("--classes") { Description = "Comma-separated class labels to sample (default: every class of the model)" };
         var shard = new Option<string>("--shard")
         {
-            Description = "k/n: make only the images with index mod n == k (0 <= k < n), e.g. one shard per machine or GPU",
+            Description = "k/n: make only the images with index mod n == k (0 <= k < n), e.g. one shard per machine or GPU; " +
+                          "auto: this task's of a Slurm job array or a Kubernetes Indexed Job (docs/cluster.md)",
             DefaultValueFactory = _ => "0/1",
         };
+        var shardCount = new Option<int?>("--shard-count") { Description = "With --shard auto in a Kubernetes Indexed Job: the number of shards (its completions)" };
         var batch = new Option<int>("--batch") { Description = "Images generated together", DefaultValueFactory = _ => 32 };
         var output = new Option<string>("--out") { Description = "Folder for the PNGs and samples.npz (created if missing)", DefaultValueFactory = _ => "out/samples" };
 
         var command = new Command("sample", "Generate a numbered evaluation set (PNGs + .npz for FID), resumable and shardable");
-        foreach (Option o in new Option[] { num, perClass, classes, shard })
+        foreach (Option o in new Option[] { num, perClass, classes, shard, shardCount })
             command.Options.Add(o);
         models.AddTo(command, transformer: true, tokenizer: true);
         sampling.AddTo(command);
@@ -60,7 +63,7 @@ internal static class SampleCommand
             int count = parsed.GetValue(num);
             if (count < 1 || count > MaxImages)
                 throw new InvalidInputException($"--num {count}: must be between 1 and {MaxImages}");
-            (int shardIndex, int shards) = ParseShard(parsed.GetValue(shard)!);
+            SampleShard ours = SampleShard.Read(parsed.GetValue(shard)!, parsed.GetValue(shardCount), Environment.GetEnvironmentVariable);
             int batchSize = parsed.GetValue(batch);
             if (batchSize < 1)
                 throw new InvalidInputException($"--batch {batchSize}: must be at least 1");
@@ -118,17 +121,6 @@ internal static class SampleCommand
             return CommandRunner.Ok;
         });
         return command;
-    }
-
-    /// <summary>Parses --shard k/n.</summary>
-    private static (int Index, int Count) ParseShard(string text)
-    {
-        string[] parts = text.Split('/');
-        if (parts.Length != 2 || !int.TryParse(parts[0], out int k) || !int.TryParse(parts[1], out int n))
-            throw new InvalidInputException($"--shard '{text}': expected k/n, e.g. 0/4 for the first of four shards");
-        if (n < 1 || k < 0 || k >= n)
-            throw new InvalidInputException($"--shard '{text}': needs n >= 1 and 0 <= k < n (shards are numbered from 0)");
-        return (k, n);
     }
 
     /// <summary>
