@@ -127,25 +127,22 @@ internal static class SampleCommand
     /// Everything an image depends on besides its index: the models, precision, sampling settings,
     /// the size of the set and the class rule (not the batch, shard or device, which change nothing).
     /// </summary>
-    private static JsonObject Settings(ModelChoice choice, GenerationOptions options, int count, SampleClasses classOf) => new()
+    private static JsonObject Settings(ModelChoice choice, GenerationOptions options, int count, SampleClasses classOf)
     {
-        ["arpg"] = JsonSerializer.SerializeToNode(choice.Arpg),
-        ["arpg_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.ArpgCheckpoint!) + (choice.WeightsKey is { } key ? $", key '{key}'" : ""),
-        ["vq"] = JsonSerializer.SerializeToNode(choice.Vq),
-        ["vq_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.VqCheckpoint!),
-        ["precision"] = choice.Precision.ToString().ToLowerInvariant(),
-        ["num"] = count,
-        ["classes"] = classOf.ToString(),
-        ["steps"] = options.Steps,
-        ["cfg"] = options.Cfg,
-        ["cfg_schedule"] = options.CfgSchedule.ToString().ToLowerInvariant(),
-        ["schedule"] = options.Schedule.ToString().ToLowerInvariant(),
-        ["temperature"] = options.Sampling.Temperature,
-        ["top_k"] = options.Sampling.TopK,
-        ["top_p"] = options.Sampling.TopP,
-        ["order"] = options.Order is null ? "random" : new JsonArray([.. options.Order.Select(p => (JsonNode)p)]),
-        ["seed"] = options.Sampling.Seed,
-    };
+        var settings = new JsonObject
+        {
+            ["arpg"] = JsonSerializer.SerializeToNode(choice.Arpg),
+            ["arpg_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.ArpgCheckpoint!) + (choice.WeightsKey is { } key ? $", key '{key}'" : ""),
+            ["vq"] = JsonSerializer.SerializeToNode(choice.Vq),
+            ["vq_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.VqCheckpoint!),
+            ["precision"] = choice.Precision.ToString().ToLowerInvariant(),
+            ["num"] = count,
+            ["classes"] = classOf.ToString(),
+        };
+        foreach ((string name, JsonNode? value) in ImageRecord.SettingsJson(options))
+            settings[name] = value?.DeepClone();
+        return settings;
+    }
 
     private static string RandomWeights => $"{TinyRandom.Name} (random, seed {TinyRandom.WeightSeed})";
 

@@ -83,22 +83,33 @@ public sealed record ImageRecord
             ["class"] = Class,
             ["class_name"] = ImageNetClasses.TryGet(Class, out ImageNetClass? named) ? named.Name : null,
             ["index"] = Index,
-            ["seed"] = Options.Sampling.Seed,
-            ["steps"] = Options.Steps,
-            ["cfg"] = Options.Cfg,
-            ["cfg_schedule"] = Options.CfgSchedule.ToString().ToLowerInvariant(),
-            ["schedule"] = Options.Schedule.ToString().ToLowerInvariant(),
-            ["temperature"] = Options.Sampling.Temperature,
-            ["top_k"] = Options.Sampling.TopK,
-            ["top_p"] = Options.Sampling.TopP,
-            ["order"] = Options.Order is null ? "random" : new JsonArray([.. Options.Order.Select(p => (JsonNode)p)]),
-            ["edit"] = Edit,
-            ["version"] = Version,
         };
+        foreach ((string key, JsonNode? value) in SettingsJson(Options))
+            json[key] = value?.DeepClone();
+        json["edit"] = Edit;
+        json["version"] = Version;
         foreach (string empty in json.Where(p => p.Value is null).Select(p => p.Key).ToArray())
             json.Remove(empty);
         return json.ToJsonString();
     }
+
+    /// <summary>
+    /// The settings of <paramref name="options"/> as JSON fields: seed, steps, cfg, cfg_schedule,
+    /// schedule, temperature, top_k, top_p and order ("random" or the positions), as the record
+    /// and a sample folder's settings file write them.
+    /// </summary>
+    public static JsonObject SettingsJson(GenerationOptions options) => new()
+    {
+        ["seed"] = options.Sampling.Seed,
+        ["steps"] = options.Steps,
+        ["cfg"] = options.Cfg,
+        ["cfg_schedule"] = options.CfgSchedule.ToString().ToLowerInvariant(),
+        ["schedule"] = options.Schedule.ToString().ToLowerInvariant(),
+        ["temperature"] = options.Sampling.Temperature,
+        ["top_k"] = options.Sampling.TopK,
+        ["top_p"] = options.Sampling.TopP,
+        ["order"] = options.Order is null ? "random" : new JsonArray([.. options.Order.Select(p => (JsonNode)p)]),
+    };
 
     /// <summary>Reads a record written by <see cref="ToJson"/>; errors name <paramref name="source"/> and the field.</summary>
     public static ImageRecord Parse(string json, string source)
