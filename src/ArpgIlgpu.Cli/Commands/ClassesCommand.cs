@@ -19,6 +19,8 @@ internal static class ClassesCommand
         {
             string? text = parsed.GetValue(word);
             IReadOnlyList<ImageNetClass> found = text is null ? ImageNetClasses.All : ImageNetClasses.Search(text);
+            if (found.Count == 0 && int.TryParse(text, out int number))
+                throw new InvalidInputException($"class {number}: ImageNet classes are 0..{ImageNetClasses.Count - 1}");
             if (found.Count == 0)
                 throw new InvalidInputException(
                     $"no ImageNet class name contains '{text}' (closest: {string.Join("; ", ImageNetClasses.Closest(text!, 3))})");

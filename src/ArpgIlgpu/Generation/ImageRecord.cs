@@ -23,6 +23,9 @@ public sealed record ImageRecord
     /// <summary>The keyword of the PNG tEXt chunk that holds the record.</summary>
     public const string PngKeyword = "arpg";
 
+    /// <summary>The longest record read: a 64 x 64 grid's order (4096 positions) fits many times over.</summary>
+    private const int MaxJsonLength = 1 << 20;
+
     /// <summary>The model as its maker named it: a preset (ARPG-L), or a description of the config its shapes came from.</summary>
     public required string Model { get; init; }
 
@@ -187,9 +190,11 @@ public sealed record ImageRecord
         if (info is null || format is not PngFormat)
             throw new InvalidInputException($"{path}: not a PNG; only the PNGs this library writes carry a generation record");
         PngTextData[] chunks = info.Metadata.GetPngMetadata().TextData.Where(t => t.Keyword == PngKeyword).ToArray();
-        return chunks.Length > 0
-            ? Parse(chunks[0].Value, path)
-            : throw new InvalidInputException($"{path}: no generation record (a tEXt chunk '{PngKeyword}'); it was not made by this library");
+        if (chunks.Length == 0)
+            throw new InvalidInputException($"{path}: no generation record (a tEXt chunk '{PngKeyword}'); it was not made by this library");
+        if (chunks[0].Value.Length > MaxJsonLength)
+            throw new InvalidInputException($"{path}: the generation record is longer than {MaxJsonLength} characters; a record is a few hundred");
+        return Parse(chunks[0].Value, path);
     }
 
     /// <summary>A lower-case enum name field ("linear", "fp16").</summary>

@@ -38,6 +38,15 @@ public class ClassesCliTests
         Assert.Equal("", result.Out);
     }
 
+    [Fact]
+    public void ANumberPastTheClassesIsBadInput()
+    {
+        CliResult result = CliInvocation.Run("classes", "1000");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: class 1000: ImageNet classes are 0..999", result.Error);
+    }
+
     [Theory]
     [InlineData("golden retreiver,volcano", "error: --classes: 'golden retreiver' is not an ImageNet class name (closest: 207 golden retriever;")]
     [InlineData("207,crane", "error: --classes: 'crane' names several ImageNet classes (134 crane; 517 crane): give the number")]

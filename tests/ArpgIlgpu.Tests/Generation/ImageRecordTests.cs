@@ -79,6 +79,9 @@ public class ImageRecordTests
 
         Assert.Contains("no generation record", Assert.Throws<InvalidInputException>(() => ImageRecord.ReadPng(dir.File("plain.png"))).Message);
         Assert.Contains("not a PNG", Assert.Throws<InvalidInputException>(() => ImageRecord.ReadPng(dir.File("text.png"))).Message);
+        PngFile.Write(dir.File("long.png"), new RgbImage(2, 2, new byte[12]),
+            new Dictionary<string, string> { [ImageRecord.PngKeyword] = new string(' ', (1 << 20) + 1) });
+        Assert.Contains("longer than 1048576 characters", Assert.Throws<InvalidInputException>(() => ImageRecord.ReadPng(dir.File("long.png"))).Message);
         Assert.Contains("no such file", Assert.Throws<InvalidInputException>(() => ImageRecord.ReadPng(dir.File("missing.png"))).Message);
     }
 }
