@@ -37,7 +37,7 @@ internal static class SampleCommand
             Description = "Class-balanced: classes in turn (image i has class i mod C), --num a multiple of C; " +
                           "without it each image's class is drawn uniformly from the seed",
         };
-        var classes = new Option<string?>("--classes") { Description = "Comma-separated class labels to sample (default: every class of the model)" };
+        var classes = new Option<string?>("--classes") { Description = "Comma-separated classes to sample, ImageNet names or numbers (default: every class of the model)" };
         var shard = new Option<string>("--shard")
         {
             Description = "k/n: make only the images with index mod n == k (0 <= k < n), e.g. one shard per machine or GPU; " +

@@ -96,9 +96,14 @@ public class LikeCliTests
         using var dir = new TempDirectory();
         CliResult first = CliInvocation.Run(["generate", .. TinyModel, "--classes", "3", "--steps", "2", "--grid", "--out", dir.File("a"), .. Device]);
         Assert.True(first.ExitCode == 0, first.Error);
+        CliResult edit = CliInvocation.Run(["outpaint", dir.File(Path.Combine("a", "0000_3_tiger_shark.png")), "--right", "16", "--class", "3",
+            "--steps", "1", .. TinyModel, "--out", dir.File("a"), .. Device]);
+        Assert.True(edit.ExitCode == 0, edit.Error);
+        Assert.Equal("outpaint", ImageRecord.ReadPng(dir.File(Path.Combine("a", "outpainted.png"))).Edit);
         (string Image, string Expected)[] cases =
         [
             ("0000_3_tiger_shark.png", "made with the model '--config tiny.json' (transformer sha256 "),
+            ("outpainted.png", "outpainted.png: made by outpaint from another picture; --like remakes generated images"),
             ("grid.png", "grid.png: no generation record"),
             ("missing.png", "missing.png: no such file"),
         ];
