@@ -11,7 +11,8 @@ namespace ArpgIlgpu.Cli;
 /// <summary>
 /// `arpg generate --classes 207,360`: the main job. Generates token grids with ARPG's parallel
 /// decoder, batch by batch, decodes them with the VQ tokenizer and writes one PNG per image
-/// ({index:D4}_class{c}.png), plus a grid with --grid and the tokens with --save-tokens.
+/// ({index:D4}_{c}_{name}.png, each carrying its <see cref="ImageRecord"/>), plus a grid with --grid
+/// and the tokens with --save-tokens; --like IMAGE.png makes a recorded picture again (<see cref="LikeImage"/>).
 /// A batch's pictures appear together (temp files renamed at the end), so an interrupted run
 /// leaves only complete images. With several devices (--device cuda:0,cuda:1) each batch is
 /// split across them (<see cref="DeviceGroup"/>); the images are the same as on one.
