@@ -14,6 +14,7 @@ internal static class ArpgCommand
         root.Subcommands.Add(ConvertCommand.Create());
         root.Subcommands.Add(DownloadCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(ClassesCommand.Create());
         root.Subcommands.Add(SampleCommand.Create());
         root.Subcommands.Add(DecodeCommand.Create());
         root.Subcommands.Add(EncodeCommand.Create());

@@ -61,7 +61,7 @@ internal static class EditCommand
             });
             EditResult result = edit(parsed, pipeline, input, label, options, progress, recorder?.Observer, cancel);
 
-            PngFile.Write(target, result.Image, ResolvedSampling.PngText(choice.Name, options));
+            PngFile.Write(target, result.Image, (ResolvedSampling.Record(choice, options) with { Class = label, Edit = name }).ToPngText());
             if (parsed.GetValue(saveTokens) is string tokensPath)
                 new TokenFile([label], [result.Canvas.Tokens]).Write(tokensPath);
             Console.Error.WriteLine($"{result.Image.Width}x{result.Image.Height} written to {target} " +

@@ -1,3 +1,5 @@
+using ArpgIlgpu.Generation;
+
 namespace ArpgIlgpu.Cli;
 
 /// <summary>The --out folder: created if missing and checked writable before any work starts.</summary>
@@ -21,7 +23,15 @@ internal static class OutputFolder
         }
     }
 
-    /// <summary>The file name of image <paramref name="index"/>: 0007_class207.png, or 0007.png without a class.</summary>
-    public static string ImageName(int index, int? classLabel) =>
-        classLabel is int c ? $"{index:D4}_class{c}.png" : $"{index:D4}.png";
+    /// <summary>
+    /// The file name of image <paramref name="index"/>: 0007_207_golden_retriever.png (the ImageNet
+    /// name, <see cref="ImageNetClass.FileLabel"/>), 0007_1234.png for a class past ImageNet's, or
+    /// 0007.png without a class.
+    /// </summary>
+    public static string ImageName(int index, int? classLabel) => classLabel switch
+    {
+        null => $"{index:D4}.png",
+        int c when ImageNetClasses.TryGet(c, out ImageNetClass? named) => $"{index:D4}_{c}_{named.FileLabel}.png",
+        int c => $"{index:D4}_{c}.png",
+    };
 }

@@ -1,3 +1,4 @@
+using ArpgIlgpu.Checkpoints;
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Models;
 using System.Globalization;
@@ -7,7 +8,7 @@ namespace ArpgIlgpu.Cli;
 
 /// <summary>
 /// The sampling settings a run resolved (the options given, the model's recommended values for the
-/// rest), in the two forms a run leaves behind: the line it prints once, and the text chunks each PNG
+/// rest), in the two forms a run leaves behind: the line it prints once, and the record each PNG
 /// carries so that a picture says how it was made.
 /// </summary>
 internal static class ResolvedSampling
@@ -26,9 +27,23 @@ internal static class ResolvedSampling
         return $"sampling: {settings} ({source}" + (given.Count > 0 ? $"; given: {string.Join(", ", given)})" : ")");
     }
 
-    /// <summary>The PNG text chunks: the model and every setting an image depends on besides its class and index.</summary>
-    public static IReadOnlyDictionary<string, string> PngText(string model, GenerationOptions options) =>
-        Values(model, options).ToDictionary(kv => $"arpg:{kv.Key}", kv => kv.Value);
+    /// <summary>
+    /// The record each PNG of the run carries (<see cref="ImageRecord"/>), with class and index 0:
+    /// set them per image (<c>record with { Class = c, Index = i }</c>). Reads the checkpoints once
+    /// for their digests.
+    /// </summary>
+    public static ImageRecord Record(ModelChoice choice, GenerationOptions options) => new()
+    {
+        Model = choice.Name,
+        RandomWeightSeed = choice.Random ? TinyRandom.WeightSeed : null,
+        TransformerDigest = choice.ArpgCheckpoint is string arpg ? CheckpointDigest.Of(arpg) : null,
+        TokenizerDigest = choice.VqCheckpoint is string vq ? CheckpointDigest.Of(vq) : null,
+        WeightsKey = choice.WeightsKey,
+        Precision = choice.Precision,
+        Class = 0,
+        Index = 0,
+        Options = options,
+    };
 
     private static IEnumerable<KeyValuePair<string, string>> Values(string model, GenerationOptions o)
     {
@@ -45,7 +60,7 @@ internal static class ResolvedSampling
     }
 
     // An explicit order is a list of every position: the printed line says only how long it is.
-    private static string Shorten(string value) => value.StartsWith('[') ? $"(given, {value.Count(c => c == ',') + 1} positions)" : value;
+    internal static string Shorten(string value) => value.StartsWith('[') ? $"(given, {value.Count(c => c == ',') + 1} positions)" : value;
 
-    private static string Number<T>(T value) where T : IFormattable => value.ToString(null, CultureInfo.InvariantCulture);
+    internal static string Number<T>(T value) where T : IFormattable => value.ToString(null, CultureInfo.InvariantCulture);
 }

@@ -23,7 +23,7 @@ internal sealed class SamplingOptions
     public Option<float> TopP { get; } = new("--top-p") { Description = "Nucleus sampling: keep tokens up to this probability mass (1: all)", DefaultValueFactory = _ => 1f };
     public Option<string> Order { get; } = new("--order")
     {
-        Description = $"Generation order: {string.Join(", ", GenerationOrders.Names)}, or a JSON file with an array of grid positions",
+        Description = $"Generation order: {string.Join(", ", GenerationOrders.Names)}, a JSON array of grid positions, or a file holding one",
         DefaultValueFactory = _ => "random",
     };
     public Option<ulong> Seed { get; } = new("--seed") { Description = "Random seed: the same seed and settings give the same images", DefaultValueFactory = _ => 0UL };
@@ -89,21 +89,22 @@ internal sealed class SamplingOptions
     /// <summary>The command-line spelling of a schedule ("linear", "arccos").</summary>
     internal static string Name<T>(T schedule) where T : struct, Enum => schedule.ToString().ToLowerInvariant();
 
-    /// <summary>A named order, a JSON file of positions, or null for random (drawn from the seed).</summary>
+    /// <summary>A named order, a JSON array of positions (given, or in a file), or null for random (drawn from the seed).</summary>
     private static int[]? ReadOrder(string value, int gridSize)
     {
         if (value == "random")
             return null;
         if (GenerationOrders.Names.Contains(value))
             return GenerationOrders.Fixed(value, gridSize);
-        if (!File.Exists(value))
+        bool inline = value.StartsWith('[');
+        if (!inline && !File.Exists(value))
             throw new InvalidInputException(
-                $"--order '{value}': not one of {string.Join(", ", GenerationOrders.Names)} and no such file");
+                $"--order '{value}': not one of {string.Join(", ", GenerationOrders.Names)}, no JSON array and no such file");
         try
         {
-            if (new FileInfo(value).Length > 1 << 20)
+            if (!inline && new FileInfo(value).Length > 1 << 20)
                 throw new InvalidInputException($"--order {value}: larger than 1 MiB; an order is a list of grid positions");
-            return JsonSerializer.Deserialize<int[]>(File.ReadAllText(value))
+            return JsonSerializer.Deserialize<int[]>(inline ? value : File.ReadAllText(value))
                    ?? throw new InvalidInputException($"--order {value}: expected a JSON array of grid positions");
         }
         catch (JsonException e)

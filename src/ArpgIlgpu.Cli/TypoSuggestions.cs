@@ -50,30 +50,12 @@ internal static class TypoSuggestions
     /// <summary>" (did you mean X?)" with the nearest names, or nothing when none is near.</summary>
     private static string Hint(string word, IEnumerable<string> names)
     {
-        var near = names.Distinct().Select(n => (Name: n, Distance: Distance(word, n)))
+        var near = names.Distinct().Select(n => (Name: n, Distance: EditDistance.Levenshtein(word, n)))
             .Where(c => c.Distance <= MaxDistance && c.Distance < c.Name.Length / 2 + 1)
             .ToList();
         if (near.Count == 0)
             return "";
         int best = near.Min(c => c.Distance);
         return $" (did you mean {string.Join(" or ", near.Where(c => c.Distance == best).Select(c => c.Name))}?)";
-    }
-
-    /// <summary>Levenshtein distance: the fewest single-character insertions, deletions or substitutions from a to b.</summary>
-    internal static int Distance(string a, string b)
-    {
-        var previous = new int[b.Length + 1];
-        var current = new int[b.Length + 1];
-        for (int j = 0; j <= b.Length; j++)
-            previous[j] = j;
-        for (int i = 1; i <= a.Length; i++)
-        {
-            current[0] = i;
-            for (int j = 1; j <= b.Length; j++)
-                current[j] = Math.Min(Math.Min(previous[j] + 1, current[j - 1] + 1),
-                    previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            (previous, current) = (current, previous);
-        }
-        return previous[b.Length];
     }
 }

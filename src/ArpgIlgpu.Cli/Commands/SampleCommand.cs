@@ -16,7 +16,8 @@ namespace ArpgIlgpu.Cli;
 /// Image i is a pure function of (settings, seed, i): its class comes from
 /// <see cref="SampleClasses"/> and its token draws are keyed by i, whatever the batch, device or
 /// shard. So the work can be cut freely: <c>--shard k/n</c> makes the images with i % n == k
-/// (start the n runs anywhere that sees the folder), a run skips images whose PNG exists and
+/// (start the n runs anywhere that sees the folder; <c>--shard auto</c> takes k and n from a
+/// Slurm job array or a Kubernetes Indexed Job, <see cref="SampleShard"/>), a run skips images whose PNG exists and
 /// decodes (an interrupted run resumes where it stopped), and whichever run ends with all N PNGs
 /// present writes the archive.
 /// </para>
@@ -36,17 +37,19 @@ internal static class SampleCommand
             Description = "Class-balanced: classes in turn (image i has class i mod C), --num a multiple of C; " +
                           "without it each image's class is drawn uniformly from the seed",
         };
-        var classes = new Option<string?>("--classes") { Description = "Comma-separated class labels to sample (default: every class of the model)" };
+        var classes = new Option<string?>("--classes") { Description = "Comma-separated classes to sample, ImageNet names or numbers (default: every class of the model)" };
         var shard = new Option<string>("--shard")
         {
-            Description = "k/n: make only the images with index mod n == k (0 <= k < n), e.g. one shard per machine or GPU",
+            Description = "k/n: make only the images with index mod n == k (0 <= k < n), e.g. one shard per machine or GPU; " +
+                          "auto: this task's of a Slurm job array or a Kubernetes Indexed Job (docs/cluster.md)",
             DefaultValueFactory = _ => "0/1",
         };
+        var shardCount = new Option<int?>("--shard-count") { Description = "With --shard auto in a Kubernetes Indexed Job: the number of shards (its completions)" };
         var batch = new Option<int>("--batch") { Description = "Images generated together", DefaultValueFactory = _ => 32 };
         var output = new Option<string>("--out") { Description = "Folder for the PNGs and samples.npz (created if missing)", DefaultValueFactory = _ => "out/samples" };
 
         var command = new Command("sample", "Generate a numbered evaluation set (PNGs + .npz for FID), resumable and shardable");
-        foreach (Option o in new Option[] { num, perClass, classes, shard })
+        foreach (Option o in new Option[] { num, perClass, classes, shard, shardCount })
             command.Options.Add(o);
         models.AddTo(command, transformer: true, tokenizer: true);
         sampling.AddTo(command);
@@ -60,7 +63,7 @@ internal static class SampleCommand
             int count = parsed.GetValue(num);
             if (count < 1 || count > MaxImages)
                 throw new InvalidInputException($"--num {count}: must be between 1 and {MaxImages}");
-            (int shardIndex, int shards) = ParseShard(parsed.GetValue(shard)!);
+            SampleShard ours = SampleShard.Read(parsed.GetValue(shard)!, parsed.GetValue(shardCount), Environment.GetEnvironmentVariable);
             int batchSize = parsed.GetValue(batch);
             if (batchSize < 1)
                 throw new InvalidInputException($"--batch {batchSize}: must be at least 1");
@@ -79,14 +82,15 @@ internal static class SampleCommand
                 choice.Arpg.GridSize * choice.Vq.DownsampleFactor);
             folder.RequireSameSettings(settings);
 
-            int[] mine = Enumerable.Range(0, count).Where(i => i % shards == shardIndex).ToArray();
+            int[] mine = Enumerable.Range(0, count).Where(i => i % ours.Count == ours.Index).ToArray();
             int[] todo = mine.Where(i => !folder.IsComplete(i)).ToArray();
-            Console.Error.WriteLine($"shard {shardIndex}/{shards}: {mine.Length} of {count} images, " +
+            Console.Error.WriteLine($"shard {ours.Index}/{ours.Count} ({ours.Source}): {mine.Length} of {count} images, " +
                                     $"{mine.Length - todo.Length} already in {folder.Path}, {todo.Length} to make");
             using ProgressDisplay display = ProgressDisplay.OnStderr();
             if (todo.Length > 0)
             {
                 using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures: true);
+                ImageRecord record = ResolvedSampling.Record(choice, options);
                 var clock = Stopwatch.StartNew();
                 using (ProgressBar overall = display.Start("sample", todo.Length, "images"))
                 {
@@ -96,8 +100,8 @@ internal static class SampleCommand
                         int[] indices = todo[start..Math.Min(todo.Length, start + batchSize)];
                         GeneratedImage[] images = devices.Generate(indices.Select(classOf.Of).ToArray(), indices, options, display, cancel);
                         folder.RecordSettings(settings);
-                        PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!)),
-                            ResolvedSampling.PngText(choice.Name, options));
+                        PngBatch.WriteAll(images.Select((image, i) => (folder.ImagePath(indices[i]), image.Picture!,
+                            (record with { Class = classOf.Of(indices[i]), Index = indices[i] }).ToPngText())));
                         overall.Report(start + indices.Length);
                     }
                 }
@@ -119,40 +123,26 @@ internal static class SampleCommand
         return command;
     }
 
-    /// <summary>Parses --shard k/n.</summary>
-    private static (int Index, int Count) ParseShard(string text)
-    {
-        string[] parts = text.Split('/');
-        if (parts.Length != 2 || !int.TryParse(parts[0], out int k) || !int.TryParse(parts[1], out int n))
-            throw new InvalidInputException($"--shard '{text}': expected k/n, e.g. 0/4 for the first of four shards");
-        if (n < 1 || k < 0 || k >= n)
-            throw new InvalidInputException($"--shard '{text}': needs n >= 1 and 0 <= k < n (shards are numbered from 0)");
-        return (k, n);
-    }
-
     /// <summary>
     /// Everything an image depends on besides its index: the models, precision, sampling settings,
     /// the size of the set and the class rule (not the batch, shard or device, which change nothing).
     /// </summary>
-    private static JsonObject Settings(ModelChoice choice, GenerationOptions options, int count, SampleClasses classOf) => new()
+    private static JsonObject Settings(ModelChoice choice, GenerationOptions options, int count, SampleClasses classOf)
     {
-        ["arpg"] = JsonSerializer.SerializeToNode(choice.Arpg),
-        ["arpg_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.ArpgCheckpoint!) + (choice.WeightsKey is { } key ? $", key '{key}'" : ""),
-        ["vq"] = JsonSerializer.SerializeToNode(choice.Vq),
-        ["vq_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.VqCheckpoint!),
-        ["precision"] = choice.Precision.ToString().ToLowerInvariant(),
-        ["num"] = count,
-        ["classes"] = classOf.ToString(),
-        ["steps"] = options.Steps,
-        ["cfg"] = options.Cfg,
-        ["cfg_schedule"] = options.CfgSchedule.ToString().ToLowerInvariant(),
-        ["schedule"] = options.Schedule.ToString().ToLowerInvariant(),
-        ["temperature"] = options.Sampling.Temperature,
-        ["top_k"] = options.Sampling.TopK,
-        ["top_p"] = options.Sampling.TopP,
-        ["order"] = options.Order is null ? "random" : new JsonArray([.. options.Order.Select(p => (JsonNode)p)]),
-        ["seed"] = options.Sampling.Seed,
-    };
+        var settings = new JsonObject
+        {
+            ["arpg"] = JsonSerializer.SerializeToNode(choice.Arpg),
+            ["arpg_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.ArpgCheckpoint!) + (choice.WeightsKey is { } key ? $", key '{key}'" : ""),
+            ["vq"] = JsonSerializer.SerializeToNode(choice.Vq),
+            ["vq_weights"] = choice.Random ? RandomWeights : FileIdentity(choice.VqCheckpoint!),
+            ["precision"] = choice.Precision.ToString().ToLowerInvariant(),
+            ["num"] = count,
+            ["classes"] = classOf.ToString(),
+        };
+        foreach ((string name, JsonNode? value) in ImageRecord.SettingsJson(options))
+            settings[name] = value?.DeepClone();
+        return settings;
+    }
 
     private static string RandomWeights => $"{TinyRandom.Name} (random, seed {TinyRandom.WeightSeed})";
 

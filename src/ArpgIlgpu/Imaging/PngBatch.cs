@@ -11,13 +11,13 @@ public sealed class PngBatch : IDisposable
     private readonly List<(string Temporary, string Destination)> pending = [];
 
     /// <summary>
-    /// Writes every (path, image) pair as one batch: all of them appear, or none; each carries the
-    /// text chunks <paramref name="text"/> (see <see cref="PngFile.Write"/>).
+    /// Writes every (path, image, text chunks) triple as one batch: all of them appear, or none
+    /// (text: see <see cref="PngFile.Write"/>).
     /// </summary>
-    public static void WriteAll(IEnumerable<(string Path, RgbImage Image)> files, IReadOnlyDictionary<string, string>? text = null)
+    public static void WriteAll(IEnumerable<(string Path, RgbImage Image, IReadOnlyDictionary<string, string> Text)> files)
     {
         using var batch = new PngBatch();
-        foreach ((string path, RgbImage image) in files)
+        foreach ((string path, RgbImage image, IReadOnlyDictionary<string, string> text) in files)
             batch.Add(path, image, text);
         batch.Commit();
     }

@@ -8,6 +8,9 @@ namespace ArpgIlgpu.Models;
 /// </summary>
 internal readonly struct JsonFields(JsonElement obj, string source)
 {
+    /// <summary>What the object is, as errors name it.</summary>
+    public string Source => source;
+
     /// <summary>A required (or defaulted) integer field.</summary>
     public int Int(string name, int? fallback = null)
     {

@@ -68,7 +68,7 @@ public class GenerateCliTests
         int pixels = shape[1] * shape[2] * 3;
         for (int b = 0; b < classes.Length; b++)
         {
-            using var png = Image.Load<Rgb24>(dir.File(Path.Combine("out", $"{b:D4}_class{classes[b]}.png")));
+            using var png = Image.Load<Rgb24>(dir.File(Path.Combine("out", ArpgIlgpu.Cli.OutputFolder.ImageName(b, classes[b]))));
             Assert.Equal((shape[2], shape[1]), (png.Width, png.Height));
             var actual = new byte[pixels];
             png.CopyPixelDataTo(actual);
@@ -82,11 +82,11 @@ public class GenerateCliTests
     public void TinyRandomGeneratesAGridWithoutDownloads()
     {
         using var dir = new TempDirectory();
-        CliResult result = CliInvocation.Run("generate", "--model", "tiny-random", "--classes", "207,360",
+        CliResult result = CliInvocation.Run("generate", "--model", "tiny-random", "--classes", "golden retriever,360",
             "--steps", "8", "--out", dir.Path, "--grid");
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.Contains("noise", result.Error);
-        Assert.Equal(["0000_class207.png", "0001_class360.png", "grid.png"], dir.Files());
+        Assert.Equal(["0000_207_golden_retriever.png", "0001_360_otter.png", "grid.png"], dir.Files());
         using var grid = Image.Load<Rgb24>(dir.File("grid.png"));
         Assert.True(grid.Width > 2 * 256);
     }

@@ -84,11 +84,11 @@ public class RecommendedSamplingCliTests
         Assert.Equal(f.IntRows("gen.tokens"), TokenFile.Read(dir.File("t.json")).Tokens);
         string warning = Assert.Single(result.Error.Split('\n'), l => l.StartsWith("warning: "));
         Assert.Equal($"warning: {checkpoint}: ignored 1 entries the model does not use (as the official loader's strict=False): aux_head.weight", warning);
-        using Image png = Image.Load(dir.File(Path.Combine("out", $"0000_class{classes[0]}.png")));
-        var text = png.Metadata.GetPngMetadata().TextData.ToDictionary(t => t.Keyword, t => t.Value);
-        Assert.Equal("--config tiny-fp16.json", text["arpg:model"]);
-        Assert.Equal(("5", "2.5", "constant", "cosine", "0"),
-            (text["arpg:steps"], text["arpg:cfg"], text["arpg:cfg_schedule"], text["arpg:schedule"], text["arpg:temperature"]));
-        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(f.Ints("gen.order")), text["arpg:order"]);
+        ImageRecord record = ImageRecord.ReadPng(dir.File(Path.Combine("out", ArpgIlgpu.Cli.OutputFolder.ImageName(1, classes[1]))));
+        Assert.Equal(("--config tiny-fp16.json", "ema", classes[1], 1), (record.Model, record.WeightsKey, record.Class, record.Index));
+        Assert.Equal((5, 2.5f, CfgSchedule.Constant, SampleSchedule.Cosine, 0f),
+            (record.Options.Steps, record.Options.Cfg, record.Options.CfgSchedule, record.Options.Schedule, record.Options.Sampling.Temperature));
+        Assert.Equal(f.Ints("gen.order"), record.Options.Order);
+        Assert.Equal(ArpgIlgpu.Checkpoints.CheckpointDigest.Of(checkpoint), record.TransformerDigest);
     }
 }

@@ -85,7 +85,7 @@ public class SampleCliTests(BaseSampleRun baseRun) : IClassFixture<BaseSampleRun
 
         Assert.True(result.ExitCode == 0, result.Error);
         for (int i = 0; i < classes.Length; i++)
-            Assert.True(Pixels(dir.File($"{i:D4}_class{classes[i]}.png")).SequenceEqual(Pixels(Path.Combine(baseRun.Folder, Png(i)))),
+            Assert.True(Pixels(dir.File(ArpgIlgpu.Cli.OutputFolder.ImageName(i, classes[i]))).SequenceEqual(Pixels(Path.Combine(baseRun.Folder, Png(i)))),
                 $"image {i} differs");
     }
 
@@ -132,6 +132,49 @@ public class SampleCliTests(BaseSampleRun baseRun) : IClassFixture<BaseSampleRun
 
         Assert.True(second.ExitCode == 0, second.Error);
         Assert.Equal(Hashes(baseRun.Folder), Hashes(folder));
+    }
+
+    /// <summary>Variables of the job arrays --shard auto reads, all empty (= not set) unless given: the test's own environment may have them.</summary>
+    private static Dictionary<string, string> JobArray(params (string Name, string Value)[] set)
+    {
+        var environment = new[] { "SLURM_ARRAY_TASK_ID", "SLURM_ARRAY_TASK_COUNT", "SLURM_ARRAY_TASK_MIN", "SLURM_ARRAY_TASK_STEP",
+            "JOB_COMPLETION_INDEX", "JOB_COMPLETIONS" }.ToDictionary(name => name, _ => "");
+        foreach ((string name, string value) in set)
+            environment[name] = value;
+        return environment;
+    }
+
+    [Theory]
+    [InlineData("slurm")]
+    [InlineData("kubernetes")]
+    public async Task TwoTasksOfAJobArrayAtOnceMakeTheSameFilesAsOneRun(string engine)
+    {
+        using var dir = new TempDirectory();
+        string folder = dir.File("array");
+        // every task runs the same command line, as sbatch --array=1-2 or an Indexed Job with completions 2 runs it
+        string[] args = Sample(folder, "--shard", "auto", "--batch", "4");
+        Dictionary<string, string> Variables(int i) => engine == "slurm"
+            ? JobArray(("SLURM_ARRAY_TASK_ID", $"{i + 1}"), ("SLURM_ARRAY_TASK_COUNT", "2"), ("SLURM_ARRAY_TASK_MIN", "1"))
+            : JobArray(("JOB_COMPLETION_INDEX", $"{i}"), ("JOB_COMPLETIONS", "2"));
+
+        CliResult[] tasks = await Task.WhenAll(Enumerable.Range(0, 2).Select(i => Task.Run(() => CliProcess.Run(dir.Path, Variables(i), null, args))));
+
+        Assert.All(tasks, t => Assert.True(t.ExitCode == 0, t.Error));
+        Assert.Contains(engine == "slurm" ? "shard 1/2 (SLURM_ARRAY_TASK_ID=2 of SLURM_ARRAY_TASK_COUNT=2)" : "shard 1/2 (JOB_COMPLETION_INDEX=1 of JOB_COMPLETIONS=2)",
+            tasks[1].Error);
+        Assert.Equal(Hashes(baseRun.Folder), Hashes(folder));
+    }
+
+    [Fact]
+    public void AutoOutsideAJobArrayIsBadInputAndWritesNothing()
+    {
+        using var dir = new TempDirectory();
+
+        CliResult result = CliProcess.Run(dir.Path, JobArray(("JOB_COMPLETION_INDEX", "1")), null, Sample(dir.File("out"), "--shard", "auto"));
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("error: --shard auto: JOB_COMPLETION_INDEX=1, but of how many? pass --shard-count N or set JOB_COMPLETIONS", result.Error);
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }
 
     [Fact]

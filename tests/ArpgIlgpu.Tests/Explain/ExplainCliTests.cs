@@ -11,6 +11,10 @@ namespace ArpgIlgpu.Tests.Explain;
 /// <summary>`arpg generate --explain`, `arpg inpaint --explain` and `arpg score --heatmap` on the tiny fixture.</summary>
 public class ExplainCliTests
 {
+    /// <summary>The CLI's name (without .png) of image <paramref name="index"/> of class <paramref name="label"/>.</summary>
+    private static string Named(int index, int label) =>
+        Path.GetFileNameWithoutExtension(ArpgIlgpu.Cli.OutputFolder.ImageName(index, label));
+
     private static string[] Model(string name = "tiny") =>
     [
         "--config", Fixtures.PathOf(name, "json"), "--arpg-checkpoint", Fixtures.PathOf(name, "arpg.pt"),
@@ -28,7 +32,7 @@ public class ExplainCliTests
         Assert.Contains("--explain adds up to 10 VQ decodes", result.Error);
         Assert.Contains("--explain: 10 VQ decode(s)", result.Error);
         TokenFile tokens = TokenFile.Read(dir.File("t.json"));
-        foreach ((string name, int image) in new[] { ("0000_class3", 0), ("0001_class7", 1) })
+        foreach ((string name, int image) in new[] { (Named(0, 3), 0), (Named(1, 7), 1) })
         {
             string folder = Path.Combine(dir.File("explain"), name);
             Assert.Equal([ExplanationFiles.Confidence, ExplanationFiles.Json, ExplanationFiles.Order, ExplanationFiles.Steps],
@@ -68,7 +72,7 @@ public class ExplainCliTests
         CliResult result = CliInvocation.Run(["generate", .. Model(), "--classes", "3", "--steps", "4", "--out", dir.File("out")]);
         Assert.True(result.ExitCode == 0, result.Error);
         Assert.DoesNotContain("explain", result.Error);
-        Assert.Equal(["0000_class3.png"], Directory.GetFiles(dir.File("out")).Select(Path.GetFileName));
+        Assert.Equal([Named(0, 3) + ".png"], Directory.GetFiles(dir.File("out")).Select(Path.GetFileName));
         Assert.Single(Directory.GetDirectories(dir.Path));
     }
 
@@ -82,7 +86,7 @@ public class ExplainCliTests
         ArpgIlgpu.Imaging.PixelDrawing.Fill(mask, 0, 0, 64, 128, new ArpgIlgpu.Imaging.Rgb(255, 255, 255));
         ArpgIlgpu.Imaging.PngFile.Write(dir.File("mask.png"), mask);
 
-        CliResult result = CliInvocation.Run(["inpaint", dir.File("in/0000_class3.png"), "--mask", dir.File("mask.png"),
+        CliResult result = CliInvocation.Run(["inpaint", dir.File("in/" + Named(0, 3) + ".png"), "--mask", dir.File("mask.png"),
             "--class", "3", "--steps", "4", .. Model(), "--out", dir.File("out"), "--explain", dir.File("explain")]);
 
         Assert.True(result.ExitCode == 0, result.Error);
@@ -110,7 +114,7 @@ public class ExplainCliTests
         for (int i = 0; i < lines.Length; i++)
         {
             double printed = double.Parse(lines[i].Split('\t')[2], CultureInfo.InvariantCulture);
-            string name = $"{i:D4}_class{f.Ints("score.classes")[i]}";
+            string name = Named(i, f.Ints("score.classes")[i]);
             LossMap map = JsonSerializer.Deserialize<LossMap>(File.ReadAllText(Path.Combine(dir.File("heat"), name + ".losses.json")),
                 new JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
             Assert.Equal(64, map.Losses.Length);
@@ -128,10 +132,10 @@ public class ExplainCliTests
         Assert.Equal(2, neither.ExitCode);
         Assert.Contains("--tokens or --image", neither.Error);
         Assert.Equal(0, CliInvocation.Run(["generate", .. Model(), "--classes", "3", "--steps", "4", "--out", dir.File("in")]).ExitCode);
-        CliResult noClass = CliInvocation.Run(["score", .. Model(), "--image", dir.File("in/0000_class3.png")]);
+        CliResult noClass = CliInvocation.Run(["score", .. Model(), "--image", dir.File("in/" + Named(0, 3) + ".png")]);
         Assert.Equal(2, noClass.ExitCode);
         Assert.Contains("--class", noClass.Error);
-        CliResult scored = CliInvocation.Run(["score", .. Model(), "--image", dir.File("in/0000_class3.png"), "--class", "3"]);
+        CliResult scored = CliInvocation.Run(["score", .. Model(), "--image", dir.File("in/" + Named(0, 3) + ".png"), "--class", "3"]);
         Assert.True(scored.ExitCode == 0, scored.Error);
         Assert.StartsWith("0\tclass 3\t", scored.Out);
     }

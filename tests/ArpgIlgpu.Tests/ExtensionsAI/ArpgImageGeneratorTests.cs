@@ -43,6 +43,8 @@ public sealed class ArpgImageGeneratorTests : IDisposable
         Assert.NotEqual(Pixels(response.Contents[0], 256), Pixels(response.Contents[1], 256));
         ImageGenerationResponse again = await generator.GenerateImagesAsync(" 207 ");
         Assert.Equal(Pixels(response.Contents[0], 256), Pixels(Assert.Single(again.Contents), 256)); // the seed names them
+        ImageGenerationResponse named = await generator.GenerateImagesAsync("Golden Retriever");
+        Assert.Equal(Pixels(response.Contents[0], 256), Pixels(Assert.Single(named.Contents), 256));
     }
 
     [Fact]
@@ -57,7 +59,7 @@ public sealed class ArpgImageGeneratorTests : IDisposable
     }
 
     [Theory]
-    [InlineData("golden retriever")]
+    [InlineData("golden retreiver dog")]
     [InlineData("1000")]
     [InlineData("-3")]
     public async Task APromptThatIsNoClassIsATypedErrorNamingThePrompt(string prompt)

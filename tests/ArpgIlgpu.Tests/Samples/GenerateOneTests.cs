@@ -28,7 +28,7 @@ public class GenerateOneTests
         Assert.Equal(0, exitCode);
         Assert.True(cli.ExitCode == 0, cli.Error);
         using var sample = Image.Load<Rgb24>(dir.File("one.png"));
-        using var reference = Image.Load<Rgb24>(dir.File(Path.Combine("cli", "0000_class207.png")));
+        using var reference = Image.Load<Rgb24>(dir.File(Path.Combine("cli", "0000_207_golden_retriever.png")));
         Assert.Equal((256, 256), (sample.Width, sample.Height));
         var a = new byte[256 * 256 * 3];
         var b = new byte[256 * 256 * 3];
