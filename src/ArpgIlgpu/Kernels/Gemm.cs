@@ -200,7 +200,7 @@ public sealed partial class Ops
     public void Gemm(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k, bool accumulate = false)
     {
         var shape = new GemmShape(m, n, k, accumulate ? 1 : 0);
-        if (w.F16 is { } half && UsesFp16Activations(m))
+        if (w.F16 is { } half && UsesFp16Activations)
             GemmFp16Activations(x, half.View, y, shape);
         else
             Run(Choose(m), Tiling(m, n, k), x, w, y, shape);

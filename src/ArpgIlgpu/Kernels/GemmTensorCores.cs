@@ -189,12 +189,12 @@ public sealed partial class Ops
     private MemoryBuffer1D<float, Stride1D.Dense>? roundedActivations;
 
     /// <summary>
-    /// True when this GEMM takes the tensor-core arithmetic (fp16 activations): on the profile's
-    /// <see cref="GemmVariant.TensorCores"/> for M of the tiled kernel (smaller M stays on the GEMV
-    /// kernel, bandwidth-bound either way), on <see cref="GemmVariant.RowBlockedFp16Activations"/> always.
+    /// True when GEMMs of fp16 weights take the tensor-core arithmetic (fp16 activations): at every
+    /// M, decoding-sized ones too (where the GEMV kernel would be faster), so that a device with
+    /// tensor cores on computes exactly what the CPU's form computes, up to the order of float32 sums.
     /// </summary>
-    private bool UsesFp16Activations(int m) =>
-        Profile.Gemm == GemmVariant.RowBlockedFp16Activations || (Profile.Gemm == GemmVariant.TensorCores && m >= TiledFromRows);
+    private bool UsesFp16Activations =>
+        Profile.Gemm is GemmVariant.TensorCores or GemmVariant.RowBlockedFp16Activations;
 
     /// <summary>
     /// y (+)= x w^T with x rounded to fp16, w in fp16, float32 sums: on CUDA the tensor-core kernel,

@@ -83,7 +83,7 @@ public sealed class ComputeDevice : IDisposable
         (DeviceKind.Cpu, _) =>
             $"cpu:{GpuSimulators.Name(Simulator)} (ILGPU's CPU accelerator simulating a GPU: warps of {Accelerator.WarpSize}, very slow)",
         _ => $"{KindName(Kind)} '{Name}' ({FormatBytes(Accelerator.MemorySize)})",
-    } + $", {Profile.Name.Name()} kernels";
+    } + $", {Profile.Name.Name()} kernels" + (Profile.Gemm == Profile.TensorCoreGemm ? ", tensor cores on" : "");
 
     /// <summary>
     /// Opens the device a <see cref="DeviceSpec"/> names. <c>auto</c> picks CUDA, else an OpenCL

@@ -194,8 +194,8 @@ public enum GemmVariant
     GpuTiles,
     /// <summary>
     /// fp16 weights: the tensor-core kernel (mma.sync m16n8k16, activations rounded to fp16, float32
-    /// sums; Kernels/GemmTensorCores.cs) for M &gt;= 64 on CUDA devices of compute capability 8.0 or
-    /// newer (emulated on the NVIDIA-like simulator); fp32 weights and smaller M as GpuTiles.
+    /// sums; Kernels/GemmTensorCores.cs) at every M on CUDA devices of compute capability 8.0 or
+    /// newer (emulated on the NVIDIA-like simulator); fp32 weights as GpuTiles.
     /// </summary>
     TensorCores,
     /// <summary>
