@@ -103,12 +103,18 @@ internal static class TensorCoreGemmKernels
     /// save issue slots); ldmatrix needs a shared-memory address as an integer, which ILGPU 1.5.3
     /// does not give a kernel (LoadEffectiveAddressAsPtr is not supported there).
     ///
-    /// Single-buffered: one barrier after staging, one before the next slice overwrites it; the
-    /// global loads' latency is hidden by the other groups on the SM. Registers (ptxas 11.8, see
-    /// PtxAssemblyTests): about 100 per thread, so 128-thread groups of 10 KB shared memory fit
-    /// 4-5 per SM (16-20 warps). Bound at ARPG-L's pass-2 shapes (512 x 1024..16384 x 1024..2816):
-    /// operand traffic from L2 (each x and w element is staged once per 64-wide tile: 64 x 64 x 32
-    /// x 2 FLOPs per 12 KB), far under the tensor cores' issue rate.
+    /// One shared buffer, the next slice in registers: its global loads are issued before this
+    /// slice's mma and stored (x converted to fp16) after the barrier that ends them, so the loads'
+    /// latency overlaps the tensor cores' work even with one group per SM (ARPG-L's 512 x 1024
+    /// outputs are 128 tiles for 132 SMs). Two barriers per slice.
+    ///
+    /// Occupancy, from ptxas 11.8's registers (PtxAssemblyTests prints them; the test holds them to
+    /// 128 at most): at R registers a group takes 4 x 32 R of the SM's 65536, so 64 / R groups
+    /// (at R = 96: 5 groups, 20 warps; shared memory, 10 KB a group, allows 22 on an H100).
+    /// Bound at ARPG-L's shapes (M ~ 512 rows of pass 1 and pass 2 at batch 64, N 1024..16384, K
+    /// 1024 or 2816): operand traffic from L2 and the staging's issue slots (each x and w element is
+    /// staged once per 64-wide tile: 64 x 64 x 32 x 2 FLOPs per 12 KB), far under the tensor cores'
+    /// rate; and at N = 1024 the grid itself (one group per SM).
     /// </summary>
     private static void Gemm<TStep>(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s)
         where TStep : struct, IMmaStep
@@ -127,22 +133,77 @@ internal static class TensorCoreGemmKernels
         int aStart = ((warp >> 1) * 32 + g) * StrideWords + tig, bStart = ((warp & 1) * 32 + g) * StrideWords + tig;
 
         WarpAccumulators acc = default;
+        var rows = new StagingRows(x, w, s, m0, n0, firstRow, p);
+        StagedSlice next = rows.Load(0);
         for (int k0 = 0; k0 < s.K; k0 += TileK)
         {
-            int k = k0 + 2 * p;
-            for (int i = 0; i < TileRows / 8; i++)
-            {
-                int row = firstRow + 8 * i, at = row * StrideWords + p;
-                int xAt = Math.Min(m0 + row, s.M - 1) * s.K + k, wAt = Math.Min(n0 + row, s.N - 1) * s.K + k;
-                xWords[at] = step.PackHalves(k < s.K ? x[xAt] : 0f, k + 1 < s.K ? x[xAt + 1] : 0f);
-                wWords[at] = (k < s.K ? w[wAt] : 0u) | (k + 1 < s.K ? (uint)w[wAt + 1] << 16 : 0u);
-            }
+            rows.Store(step, xWords, wWords, next);
             Group.Barrier();
+            next = rows.Load(k0 + TileK); // in flight while the tensor cores work on this slice
             Step(step, ref acc, xWords, wWords, aStart, bStart);
             Step(step, ref acc, xWords, wWords, aStart + 8, bStart + 8);
             Group.Barrier();
         }
         acc.Store(y, s, m0 + (warp >> 1) * 32, n0 + (warp & 1) * 32, lane);
+    }
+
+    /// <summary>
+    /// What one thread stages of a K-slice: the k pair (2p, 2p + 1) of tile rows firstRow + 8 i of
+    /// x and of w. Rows past M and N repeat the last row, k past K reads as zero.
+    /// </summary>
+    private readonly struct StagingRows(ArrayView<float> x, ArrayView<ushort> w, GemmShape s, int m0, int n0, int firstRow, int p)
+    {
+        /// <summary>The slice from k0 on, into registers (loads only: nothing waits for them here).</summary>
+        public StagedSlice Load(int k0) => new()
+        {
+            R0 = Load(firstRow, k0), R1 = Load(firstRow + 8, k0), R2 = Load(firstRow + 16, k0), R3 = Load(firstRow + 24, k0),
+            R4 = Load(firstRow + 32, k0), R5 = Load(firstRow + 40, k0), R6 = Load(firstRow + 48, k0), R7 = Load(firstRow + 56, k0),
+        };
+
+        /// <summary>The slice into xs (rounded to fp16) and ws.</summary>
+        public void Store<TStep>(TStep step, ArrayView<uint> xWords, ArrayView<uint> wWords, StagedSlice v) where TStep : struct, IMmaStep
+        {
+            Store(step, xWords, wWords, firstRow, v.R0);
+            Store(step, xWords, wWords, firstRow + 8, v.R1);
+            Store(step, xWords, wWords, firstRow + 16, v.R2);
+            Store(step, xWords, wWords, firstRow + 24, v.R3);
+            Store(step, xWords, wWords, firstRow + 32, v.R4);
+            Store(step, xWords, wWords, firstRow + 40, v.R5);
+            Store(step, xWords, wWords, firstRow + 48, v.R6);
+            Store(step, xWords, wWords, firstRow + 56, v.R7);
+        }
+
+        private StagedPair Load(int row, int k0)
+        {
+            int k = k0 + 2 * p;
+            int xAt = Math.Min(m0 + row, s.M - 1) * s.K + k, wAt = Math.Min(n0 + row, s.N - 1) * s.K + k;
+            return new StagedPair
+            {
+                X0 = k < s.K ? x[xAt] : 0f, X1 = k + 1 < s.K ? x[xAt + 1] : 0f,
+                W0 = k < s.K ? w[wAt] : (ushort)0, W1 = k + 1 < s.K ? w[wAt + 1] : (ushort)0,
+            };
+        }
+
+        private void Store<TStep>(TStep step, ArrayView<uint> xWords, ArrayView<uint> wWords, int row, StagedPair v)
+            where TStep : struct, IMmaStep
+        {
+            int at = row * StrideWords + p;
+            xWords[at] = step.PackHalves(v.X0, v.X1);
+            wWords[at] = v.W0 | (uint)v.W1 << 16;
+        }
+    }
+
+    /// <summary>One staged k pair of a row: x as loaded (float32), w as fp16 bits.</summary>
+    private struct StagedPair
+    {
+        public float X0, X1;
+        public ushort W0, W1;
+    }
+
+    /// <summary>A thread's share of one K-slice: its k pair of 8 tile rows (<see cref="StagingRows"/>).</summary>
+    private struct StagedSlice
+    {
+        public StagedPair R0, R1, R2, R3, R4, R5, R6, R7;
     }
 
     /// <summary>
