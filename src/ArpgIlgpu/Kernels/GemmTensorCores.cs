@@ -109,8 +109,9 @@ internal static class TensorCoreGemmKernels
     /// outputs are 128 tiles for 132 SMs). Two barriers per slice.
     ///
     /// Occupancy, from ptxas 11.8's registers (PtxAssemblyTests prints them; the test holds them to
-    /// 128 at most): at R registers a group takes 4 x 32 R of the SM's 65536, so 64 / R groups
-    /// (at R = 96: 5 groups, 20 warps; shared memory, 10 KB a group, allows 22 on an H100).
+    /// 128 at most): at R registers a group takes 128 R of the SM's 65536, so 512 / R groups fit
+    /// (94 on sm_80: 5 groups, 20 warps; 80 on sm_90: 6, 24 warps); shared memory, 10 KB a group,
+    /// would allow 22 on an H100.
     /// Bound at ARPG-L's shapes (M ~ 512 rows of pass 1 and pass 2 at batch 64, N 1024..16384, K
     /// 1024 or 2816): operand traffic from L2 and the staging's issue slots (each x and w element is
     /// staged once per 64-wide tile: 64 x 64 x 32 x 2 FLOPs per 12 KB), far under the tensor cores'
