@@ -272,8 +272,8 @@ public sealed partial class Ops
         GemmTensorCores(x, w, y, s);
     }
 
-    /// <summary>The tensor-core kernel (the emulated one on ILGPU's CPU accelerator); tests call it directly.</summary>
-    internal void GemmTensorCores(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s)
+    /// <summary>The tensor-core kernel (its emulation on the GPU simulators).</summary>
+    private void GemmTensorCores(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s)
     {
         Require(x, (long)s.M * s.K, "Gemm x");
         Require(w, (long)s.N * s.K, "Gemm w");

@@ -160,3 +160,11 @@ public sealed class NvidiaSimulatorCasesAttribute(string memberName) : BackendCa
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class CpuTensorCoreCasesAttribute(string memberName) : BackendCases(memberName, "cpu" + TestDevices.TensorCores);
+
+/// <summary>
+/// Member data on the NVIDIA-like simulator with tensor cores on, "cpu:nvidia+tensor-cores": fp16
+/// weights take the tensor-core GEMM with its mma emulated (<c>EmulatedMma</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class NvidiaSimulatorTensorCoreCasesAttribute(string memberName)
+    : BackendCases(memberName, "cpu:nvidia" + TestDevices.TensorCores);

@@ -18,10 +18,14 @@ public class TensorCoreGemmTests
         new (int M, int N, int K)[] { (1, 1, 2), (64, 64, 32), (65, 63, 48), (16, 72, 17), (130, 8, 64) }
             .Select(c => new object[] { c.M, c.N, c.K });
 
-    [Theory, NvidiaSimulatorCases(nameof(SimulatorShapes))]
-    public void EmulatedKernelMatchesTheReference(string backend, int m, int n, int k) =>
-        AssertMatchesReference(TestDevices.Get(backend), m, n, k,
-            (ops, x, w, y, accumulate) => ops.GemmTensorCores(x, w.F16!.View, y, new GemmShape(m, n, k, accumulate ? 1 : 0)));
+    /// <summary>The kernel with its mma emulated, through Ops.Gemm on a device opened with tensor cores (the dispatch too).</summary>
+    [Theory, NvidiaSimulatorTensorCoreCases(nameof(SimulatorShapes))]
+    public void EmulatedKernelMatchesTheReference(string backend, int m, int n, int k)
+    {
+        ComputeDevice device = TestDevices.Get(backend);
+        Assert.Equal(GemmVariant.TensorCores, device.Profile.Gemm);
+        AssertMatchesReference(device, m, n, k, (ops, x, w, y, accumulate) => ops.Gemm(x, w, y, m, n, k, accumulate));
+    }
 
     public static IEnumerable<object[]> CpuShapes() =>
         new (int M, int N, int K)[] { (1, 1, 1), (3, 5, 7), (64, 65, 63), (130, 33, 100) }.Select(c => new object[] { c.M, c.N, c.K });
