@@ -80,7 +80,10 @@ internal static class TensorCoreGemmKernels
     /// <typeparamref name="TStep"/> is the hardware (<see cref="PtxMma"/>) or its emulation
     /// (<see cref="EmulatedMma"/>); the kernel's index math is the same for both.
     ///
-    /// Grid (N/64, M/64), groups of 128 threads = 4 warps; warp w computes the 32 x 32 block
+    /// Grid (N/64, M/64, splits of K), groups of 128 threads = 4 warps. Group z sums k in
+    /// [z splitK, (z + 1) splitK); with one split it stores into y (honouring Accumulate), with
+    /// more each writes its own [M, N] slab of <paramref name="partial"/>, which the tiled GEMM's
+    /// SumSplits adds up (<see cref="GemmTileKernels.SumSplits"/>). Warp w computes the 32 x 32 block
     /// (w / 2, w % 2) of the group's 64 x 64 tile as 2 x 4 tiles of 16 x 8, 8 accumulators of 4
     /// floats per lane (<see cref="WarpAccumulators"/>; C map: lane l holds rows l/4 and l/4 + 8,
     /// columns 2 (l % 4) and + 1 of each tile).
@@ -105,20 +108,20 @@ internal static class TensorCoreGemmKernels
     ///
     /// One shared buffer, the next slice in registers: its global loads are issued before this
     /// slice's mma and stored (x converted to fp16) after the barrier that ends them, so the loads'
-    /// latency overlaps the tensor cores' work even with one group per SM (ARPG-L's 512 x 1024
-    /// outputs are 128 tiles for 132 SMs). Two barriers per slice.
+    /// latency overlaps the tensor cores' work even with few groups per SM. Two barriers per slice.
     ///
     /// Occupancy, from ptxas 11.8's registers (PtxAssemblyTests prints them; the test holds them to
     /// 128 at most): at R registers a group takes 128 R of the SM's 65536, so 512 / R groups fit
-    /// (94 on sm_80: 5 groups, 20 warps; 80 on sm_90: 6, 24 warps); shared memory, 10 KB a group,
+    /// (94 on sm_80: 5 groups, 20 warps; 84 on sm_90: 6, 24 warps); shared memory, 10 KB a group,
     /// would allow 22 on an H100.
     /// Bound at ARPG-L's shapes (M ~ 512 rows of pass 1 and pass 2 at batch 64, N 1024..16384, K
     /// 1024 or 2816): operand traffic from L2 and the staging's issue slots (each x and w element is
     /// staged once per 64-wide tile: 64 x 64 x 32 x 2 FLOPs per 12 KB), far under the tensor cores'
-    /// rate; and at N = 1024 the grid itself (one group per SM).
+    /// rate; and where M x N gives few tiles (512 x 1024: 128 tiles for 132 SMs) the grid, which the
+    /// K-split widens (2 ranges there, the tiled kernel's rule).
     /// </summary>
-    private static void Gemm<TStep>(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s)
-        where TStep : struct, IMmaStep
+    private static void Gemm<TStep>(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, ArrayView<float> partial,
+        GemmShape s, int splitK) where TStep : struct, IMmaStep
     {
         TStep step = default;
         step.Setup();
@@ -126,6 +129,7 @@ internal static class TensorCoreGemmKernels
         ArrayView<uint> wWords = SharedMemory.Allocate<uint>(TileRows * StrideWords); // [n][k / 2] as f16x2
         int t = Group.IdxX, lane = t & 31, warp = t >> 5;
         int m0 = Grid.IdxY * TileRows, n0 = Grid.IdxX * TileRows;
+        int kBegin = Grid.IdxZ * splitK, kEnd = Math.Min(s.K, kBegin + splitK);
 
         // staging: k pair p of rows firstRow + 8 i
         int p = t & 15, firstRow = warp + 4 * ((t >> 4) & 1);
@@ -134,9 +138,9 @@ internal static class TensorCoreGemmKernels
         int aStart = ((warp >> 1) * 32 + g) * StrideWords + tig, bStart = ((warp & 1) * 32 + g) * StrideWords + tig;
 
         WarpAccumulators acc = default;
-        var rows = new StagingRows(x, w, s, m0, n0, firstRow, p);
-        StagedSlice next = rows.Load(0);
-        for (int k0 = 0; k0 < s.K; k0 += TileK)
+        var rows = new StagingRows(x, w, s, kEnd, m0, n0, firstRow, p);
+        StagedSlice next = rows.Load(kBegin);
+        for (int k0 = kBegin; k0 < kEnd; k0 += TileK)
         {
             rows.Store(step, xWords, wWords, next);
             Group.Barrier();
@@ -145,14 +149,18 @@ internal static class TensorCoreGemmKernels
             Step(step, ref acc, xWords, wWords, aStart + 8, bStart + 8);
             Group.Barrier();
         }
-        acc.Store(y, s, m0 + (warp >> 1) * 32, n0 + (warp & 1) * 32, lane);
+        bool split = Grid.DimZ > 1;
+        int outputs = s.M * s.N;
+        ArrayView<float> target = split ? partial.SubView((long)Grid.IdxZ * outputs, outputs) : y;
+        acc.Store(target, split ? s with { Accumulate = 0 } : s, m0 + (warp >> 1) * 32, n0 + (warp & 1) * 32, lane);
     }
 
     /// <summary>
     /// What one thread stages of a K-slice: the k pair (2p, 2p + 1) of tile rows firstRow + 8 i of
-    /// x and of w. Rows past M and N repeat the last row, k past K reads as zero.
+    /// x and of w. Rows past M and N repeat the last row, k from kEnd on (the split's end) reads as zero.
     /// </summary>
-    private readonly struct StagingRows(ArrayView<float> x, ArrayView<ushort> w, GemmShape s, int m0, int n0, int firstRow, int p)
+    private readonly struct StagingRows(ArrayView<float> x, ArrayView<ushort> w, GemmShape s, int kEnd, int m0, int n0,
+        int firstRow, int p)
     {
         /// <summary>The slice from k0 on, into registers (loads only: nothing waits for them here).</summary>
         public StagedSlice Load(int k0) => new()
@@ -180,8 +188,8 @@ internal static class TensorCoreGemmKernels
             int xAt = Math.Min(m0 + row, s.M - 1) * s.K + k, wAt = Math.Min(n0 + row, s.N - 1) * s.K + k;
             return new StagedPair
             {
-                X0 = k < s.K ? x[xAt] : 0f, X1 = k + 1 < s.K ? x[xAt + 1] : 0f,
-                W0 = k < s.K ? w[wAt] : (ushort)0, W1 = k + 1 < s.K ? w[wAt + 1] : (ushort)0,
+                X0 = k < kEnd ? x[xAt] : 0f, X1 = k + 1 < kEnd ? x[xAt + 1] : 0f,
+                W0 = k < kEnd ? w[wAt] : (ushort)0, W1 = k + 1 < kEnd ? w[wAt + 1] : (ushort)0,
             };
         }
 
@@ -230,13 +238,13 @@ internal static class TensorCoreGemmKernels
 
     /// <summary><see cref="Gemm"/> on tensor cores (CUDA, compute capability 8.0 or newer).</summary>
     [Kernel(ExplicitlyGrouped = true)]
-    public static void Mma(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s) =>
-        Gemm<PtxMma>(x, w, y, s);
+    public static void Mma(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, ArrayView<float> partial,
+        GemmShape s, int splitK) => Gemm<PtxMma>(x, w, y, partial, s, splitK);
 
     /// <summary><see cref="Gemm"/> with the tensor-core steps emulated: the NVIDIA-like simulator's check of its index math.</summary>
     [Kernel(ExplicitlyGrouped = true)]
-    public static void MmaEmulated(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s) =>
-        Gemm<EmulatedMma>(x, w, y, s);
+    public static void MmaEmulated(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, ArrayView<float> partial,
+        GemmShape s, int splitK) => Gemm<EmulatedMma>(x, w, y, partial, s, splitK);
 
     /// <summary>x[i] rounded to the nearest fp16 value (ties to even), as float32: the tensor cores' activations on a CPU.</summary>
     [Kernel]
@@ -246,7 +254,7 @@ internal static class TensorCoreGemmKernels
 
 public sealed partial class Ops
 {
-    private Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, GemmShape>? tensorCoreGemm;
+    private Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, GemmShape, int>? tensorCoreGemm;
     private Action<Index1D, ArrayView<float>, ArrayView<float>>? roundToHalf;
     private MemoryBuffer1D<float, Stride1D.Dense>? roundedActivations;
 
@@ -269,11 +277,15 @@ public sealed partial class Ops
             Gemm16.Run(GemmKernel.RowBlocked, default, RoundedToHalf(x, (long)s.M * s.K), w, y, s);
             return;
         }
-        GemmTensorCores(x, w, y, s);
+        GemmTensorCores(x, w, y, s, Tiling(s.M, s.N, s.K));
     }
 
-    /// <summary>The tensor-core kernel (its emulation on the GPU simulators).</summary>
-    private void GemmTensorCores(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s)
+    /// <summary>
+    /// The tensor-core kernel (its emulation on the GPU simulators) in 64 x 64 tiles, K split into
+    /// <paramref name="tiling"/>'s ranges when it has more than one (the tiled kernel's rule: when
+    /// the tiles alone leave SMs idle; the tests give a tiling of their own).
+    /// </summary>
+    internal void GemmTensorCores(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s, GemmTiling tiling)
     {
         Require(x, (long)s.M * s.K, "Gemm x");
         Require(w, (long)s.N * s.K, "Gemm w");
@@ -282,13 +294,21 @@ public sealed partial class Ops
             throw new ArgumentException($"tensor-core GEMM {s}: more than 2^31 elements in an operand (32-bit indices)");
         if (s.M == 0 || s.N == 0)
             return;
-        tensorCoreGemm ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, GemmShape>(
+        tensorCoreGemm ??= Accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, GemmShape, int>(
             device.Kind == DeviceKind.Cuda ? TensorCoreGemmKernels.Mma
             : device.Simulator != GpuSimulator.None ? TensorCoreGemmKernels.MmaEmulated
             : throw new InvalidOperationException("the tensor-core GEMM runs on CUDA or on a GPU simulator"));
         int rows = TensorCoreGemmKernels.TileRows;
-        var grid = new Index2D((s.N + rows - 1) / rows, (s.M + rows - 1) / rows);
-        tensorCoreGemm(new KernelConfig(grid, new Index2D(TensorCoreGemmKernels.GroupSize, 1)), x, w, y, s);
+        int count = tiling.SplitCount(s.K);
+        var grid = new Index3D((s.N + rows - 1) / rows, (s.M + rows - 1) / rows, count);
+        var config = new KernelConfig(grid, new Index3D(TensorCoreGemmKernels.GroupSize, 1, 1));
+        if (count == 1)
+        {
+            tensorCoreGemm(config, x, w, y, y, s, Math.Max(s.K, 1));
+            return;
+        }
+        tensorCoreGemm(config, x, w, y, Splits.Partial((long)count * s.M * s.N), s, tiling.SplitK(s.K));
+        Splits.Sum(y, s, count);
     }
 
     /// <summary>x[0 .. length) rounded to fp16 precision, in a device buffer kept for the next call.</summary>

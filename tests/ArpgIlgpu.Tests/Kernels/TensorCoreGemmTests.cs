@@ -27,6 +27,15 @@ public class TensorCoreGemmTests
         AssertMatchesReference(device, m, n, k, (ops, x, w, y, accumulate) => ops.Gemm(x, w, y, m, n, k, accumulate));
     }
 
+    /// <summary>K split into 2 and 3 ranges (each a multiple of 8, not of the slice of 32) on the simulator.</summary>
+    public static IEnumerable<object[]> SplitShapes() =>
+        new (int M, int N, int K, int Splits)[] { (65, 63, 96, 2), (16, 72, 100, 3) }.Select(c => new object[] { c.M, c.N, c.K, c.Splits });
+
+    [Theory, NvidiaSimulatorTensorCoreCases(nameof(SplitShapes))]
+    public void EmulatedKernelWithKSplitMatchesTheReference(string backend, int m, int n, int k, int splits) =>
+        AssertMatchesReference(TestDevices.Get(backend), m, n, k, (ops, x, w, y, accumulate) =>
+            ops.GemmTensorCores(x, w.F16!.View, y, new GemmShape(m, n, k, accumulate ? 1 : 0), new GemmTiling(64, splits)));
+
     public static IEnumerable<object[]> CpuShapes() =>
         new (int M, int N, int K)[] { (1, 1, 1), (3, 5, 7), (64, 65, 63), (130, 33, 100) }.Select(c => new object[] { c.M, c.N, c.K });
 
