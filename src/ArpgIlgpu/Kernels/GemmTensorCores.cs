@@ -89,15 +89,15 @@ internal static class TensorCoreGemmKernels
     /// columns 2 (l % 4) and + 1 of each tile).
     ///
     /// Per K-slice of 32 the group stages x[64 rows, 32] as fp16 and w[64 rows, 32] into shared
-    /// memory, xs[m][k] and ws[n][k], rows 40 halves (80 bytes, 20 banks) apart. Staging: thread t
+    /// memory as f16x2 words, xWords[m][k / 2] and wWords[n][k / 2], rows 20 words (80 bytes) apart. Staging: thread t
     /// takes the pair of k (2p, 2p+1), p = t % 16, of rows r = w + 4 ((t / 16) % 2) + 8 i, i &lt; 8
     /// (w = t / 32): half a warp reads 128 consecutive bytes of a row of x (64 of w), coalesced;
     /// its two halves store rows r and r + 4, banks 20 r + p and 20 r + 16 + p (mod 32): 32
     /// distinct banks. Rows past M and N repeat the last row (loads stay in bounds; those outputs
-    /// are never stored), k past K is zero.
+    /// are never stored), k past the split's end is zero.
     ///
     /// Per k-step of 16 a warp loads its A fragments (rows 0-15 and 16-31 of its block) and its B
-    /// fragments (columns 0-31 as 4 tiles of 8) as f16x2 words straight from xs and ws, in the
+    /// fragments (columns 0-31 as 4 tiles of 8) as f16x2 words straight from xWords and wWords, in the
     /// fragments' own layout (<see cref="MmaLayout"/>: lane (g, t) = (l / 4, l % 4) reads word
     /// t and t + 4 of the k-step in rows g and g + 8), then issues 8 mma.sync. A warp's 32 words
     /// of one load are 8 rows x 4 consecutive words at 20-word strides: banks 20 g + t mod 32 =
