@@ -87,6 +87,13 @@ internal sealed class ModelOptions
         DefaultValueFactory = _ => "fp32",
     };
 
+    public Option<bool> TensorCores { get; } = new("--tensor-cores")
+    {
+        Description = "With --precision fp16: matrix products on NVIDIA tensor cores (CUDA, compute capability 8.0+; activations " +
+                      "rounded to fp16, float32 sums); on CPUs and PoCL the same arithmetic with their kernels. " +
+                      "Unverified on hardware: off by default until a GPU has run it against the fixtures",
+    };
+
     public Option<string> Device { get; } = new("--device")
     {
         Description = "auto, cpu, cpu:nvidia|cpu:amd|cpu:intel (GPU simulators: slow, for checking GPU kernels), cuda[:i] or opencl[:i] " +
@@ -118,6 +125,7 @@ internal sealed class ModelOptions
             command.Options.Add(ArpgCheckpoint);
             command.Options.Add(Weights);
             command.Options.Add(Precision);
+            command.Options.Add(TensorCores);
         }
         if (tokenizer)
             command.Options.Add(VqCheckpoint);
@@ -132,7 +140,7 @@ internal sealed class ModelOptions
         string text = parsed.GetValue(Device)!;
         if (text.Contains(',') || text.Trim().Equals("all", StringComparison.OrdinalIgnoreCase))
             throw new InvalidInputException($"--device '{text}': this command runs on one device (lists and all: generate, sample)");
-        return Open(DeviceSpec.Parse(text), KernelProfileNames.Parse(parsed.GetValue(Kernels)!));
+        return Open(DeviceSpec.Parse(text), KernelProfileNames.Parse(parsed.GetValue(Kernels)!), parsed.GetValue(TensorCores));
     }
 
     /// <summary>
@@ -155,7 +163,7 @@ internal sealed class ModelOptions
         try
         {
             foreach (DeviceSpec spec in specs)
-                devices.Add(Open(spec, kernels));
+                devices.Add(Open(spec, kernels, parsed.GetValue(TensorCores)));
             return devices;
         }
         catch
@@ -165,9 +173,9 @@ internal sealed class ModelOptions
         }
     }
 
-    private static ComputeDevice Open(DeviceSpec spec, KernelProfile kernels)
+    private static ComputeDevice Open(DeviceSpec spec, KernelProfile kernels, bool tensorCores)
     {
-        ComputeDevice device = ComputeDevice.Open(spec, kernels);
+        ComputeDevice device = ComputeDevice.Open(spec, kernels, tensorCores);
         Console.Error.WriteLine($"device: {device.Description}");
         return device;
     }

@@ -116,14 +116,15 @@ public static class SelfTest
     /// Runs the transformer self-test: a random model of <paramref name="config"/> on
     /// <paramref name="device"/> and on <paramref name="reference"/>, <see cref="Steps"/> steps, one
     /// row per phase of each step, plus logits and tokens. <paramref name="label"/> prefixes the rows.
+    /// Both models store their weights in <paramref name="precision"/>.
     /// </summary>
     public static IReadOnlyList<SelfTestRow> CompareTransformers(ComputeDevice device, ComputeDevice reference,
-        ArpgConfig config, string label)
+        ArpgConfig config, string label, Precision precision = Precision.Fp32)
     {
         Recording expected, actual;
-        using (ArpgTransformer model = ArpgTransformer.CreateRandom(reference, config, Seed))
+        using (ArpgTransformer model = ArpgTransformer.CreateRandom(reference, config, Seed, precision))
             expected = Record(model, feed: null);
-        using (ArpgTransformer model = ArpgTransformer.CreateRandom(device, config, Seed))
+        using (ArpgTransformer model = ArpgTransformer.CreateRandom(device, config, Seed, precision))
             actual = Record(model, feed: expected.Tokens);
 
         // in the order they ran: prefill, then per step pass 2, its logits and tokens, pass 1

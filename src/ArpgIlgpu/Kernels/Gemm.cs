@@ -196,8 +196,15 @@ public sealed partial class Ops
         Gemm32.Run(Choose(m), Tiling(m, n, k), x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
     /// <summary>As <see cref="Gemm(ArrayView{float}, ArrayView{float}, ArrayView{float}, int, int, int, bool)"/> with weights in float32 or float16.</summary>
-    public void Gemm(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k, bool accumulate = false) =>
-        Run(Choose(m), Tiling(m, n, k), x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
+    /// <remarks>With fp16 weights under the profile's tensor-core variants, x is rounded to fp16 too (<see cref="GemmFp16Activations"/>).</remarks>
+    public void Gemm(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k, bool accumulate = false)
+    {
+        var shape = new GemmShape(m, n, k, accumulate ? 1 : 0);
+        if (w.F16 is { } half && UsesFp16Activations)
+            GemmFp16Activations(x, half.View, y, shape);
+        else
+            Run(Choose(m), Tiling(m, n, k), x, w, y, shape);
+    }
 
     /// <summary>The row-blocked (barrier-free) GEMM; also the reference for the others.</summary>
     internal void GemmRowBlocked(ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, int m, int n, int k,

@@ -83,15 +83,17 @@ public sealed class ComputeDevice : IDisposable
         (DeviceKind.Cpu, _) =>
             $"cpu:{GpuSimulators.Name(Simulator)} (ILGPU's CPU accelerator simulating a GPU: warps of {Accelerator.WarpSize}, very slow)",
         _ => $"{KindName(Kind)} '{Name}' ({FormatBytes(Accelerator.MemorySize)})",
-    } + $", {Profile.Name.Name()} kernels";
+    } + $", {Profile.Name.Name()} kernels" + (Profile.Gemm == Profile.TensorCoreGemm ? ", tensor cores on" : "");
 
     /// <summary>
     /// Opens the device a <see cref="DeviceSpec"/> names. <c>auto</c> picks CUDA, else an OpenCL
     /// GPU, else OpenCL on the CPU (PoCL: the fastest CPU path), else ILGPU's CPU accelerator.
     /// <paramref name="kernels"/> chooses the kernel profile (<see cref="KernelProfile.Auto"/>: by
-    /// the device; see <see cref="DeviceProfile"/>).
+    /// the device; see <see cref="DeviceProfile"/>). <paramref name="tensorCores"/> turns on the
+    /// profile's tensor-core GEMM for fp16 weights (<see cref="DeviceProfile.WithTensorCores"/>; off
+    /// by default, unverified on hardware).
     /// </summary>
-    public static ComputeDevice Open(DeviceSpec spec, KernelProfile kernels = KernelProfile.Auto)
+    public static ComputeDevice Open(DeviceSpec spec, KernelProfile kernels = KernelProfile.Auto, bool tensorCores = false)
     {
         Context context = CreateContext(spec.Simulator);
         try
@@ -105,6 +107,8 @@ public sealed class ComputeDevice : IDisposable
             bool hostCpu = kind == DeviceKind.Cpu
                            || device is CLDevice { DeviceType: CLDeviceType.CL_DEVICE_TYPE_CPU };
             DeviceProfile profile = DeviceProfile.For(kernels, kind, hostCpu, spec.Simulator);
+            if (tensorCores)
+                profile = profile.WithTensorCores(device, spec.Simulator);
             if (profile.Name == KernelProfile.Gpu && device.MaxNumThreadsPerGroup < DeviceProfile.Gpu.ImplicitGroupSize)
                 throw new InvalidInputException(
                     $"device {spec}: the gpu kernel profile needs groups of {DeviceProfile.Gpu.ImplicitGroupSize} threads " +

@@ -1,3 +1,6 @@
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
 namespace ArpgIlgpu.Runtime;
 
 /// <summary>
@@ -28,6 +31,13 @@ public sealed record DeviceProfile
     /// <summary>Matrix multiplication (every linear layer and the head).</summary>
     public required GemmVariant Gemm { get; init; }
 
+    /// <summary>
+    /// Matrix multiplication with fp16 weights when tensor cores are asked for
+    /// (<see cref="ComputeDevice.Open"/>'s tensorCores, <c>--tensor-cores</c>): activations rounded to
+    /// fp16 too, float32 sums. Off by default: it has not yet run on a GPU.
+    /// </summary>
+    public required GemmVariant TensorCoreGemm { get; init; }
+
     /// <summary>Attention over the KV caches (pass 1, pass 2, teacher-forced scoring).</summary>
     public required AttentionVariant Attention { get; init; }
 
@@ -50,6 +60,7 @@ public sealed record DeviceProfile
         ImplicitGroupSize = 1,
         Runs = ElementRuns.LongRuns,
         Gemm = GemmVariant.RowBlocked,
+        TensorCoreGemm = GemmVariant.RowBlockedFp16Activations,
         Attention = AttentionVariant.ThreadPerQuery,
         Rows = RowVariant.ThreadPerRow,
         Conv2d = Conv2dVariant.Blocked,
@@ -64,6 +75,7 @@ public sealed record DeviceProfile
         ImplicitGroupSize = 16,
         Runs = ElementRuns.VectorRuns,
         Gemm = GemmVariant.RowBlocked,
+        TensorCoreGemm = GemmVariant.RowBlockedFp16Activations,
         Attention = AttentionVariant.ThreadPerQuery,
         Rows = RowVariant.ThreadPerRow,
         Conv2d = Conv2dVariant.RowSweeps,
@@ -78,6 +90,7 @@ public sealed record DeviceProfile
         ImplicitGroupSize = 256,
         Runs = ElementRuns.OnePerThread,
         Gemm = GemmVariant.GpuTiles,
+        TensorCoreGemm = GemmVariant.TensorCores,
         Attention = AttentionVariant.FlashDecoding,
         Rows = RowVariant.GroupPerRow,
         Conv2d = Conv2dVariant.ImplicitGemm,
@@ -109,12 +122,31 @@ public sealed record DeviceProfile
         : hostCpu ? HostOpenCl
         : Gpu;
 
+    /// <summary>
+    /// This row with <see cref="TensorCoreGemm"/> as its GEMM: what a device opened with tensor cores
+    /// runs. The Gpu profile's tensor-core kernel is inline PTX, which ILGPU's OpenCL backend would
+    /// drop without a word, so it is allowed only on CUDA devices of compute capability 8.0 or newer
+    /// (mma.sync m16n8k16) and on the NVIDIA-like simulator (its emulation); the Cpu and HostOpenCl
+    /// profiles compute the same arithmetic with their own kernels. Throws
+    /// <see cref="InvalidInputException"/> for a GPU profile anywhere else.
+    /// </summary>
+    public DeviceProfile WithTensorCores(Device device, GpuSimulator simulator)
+    {
+        bool tensorCores = device is CudaDevice { Architecture: { } arch } && arch >= CudaArchitecture.SM_80;
+        if (Name == KernelProfile.Gpu && !tensorCores && simulator != GpuSimulator.Nvidia)
+            throw new InvalidInputException(
+                $"device '{device.Name}': tensor cores need a CUDA GPU of compute capability 8.0 or newer " +
+                "(or the cpu:nvidia simulator, which emulates them); with the gpu kernels elsewhere, leave them off");
+        return this with { Gemm = TensorCoreGemm };
+    }
+
     /// <summary>The table as rows of (op, variant per profile), as docs/ARCHITECTURE.md shows it.</summary>
     public static IReadOnlyList<(string Op, string[] Variants)> Table { get; } =
     [
         Row("implicit group size", p => p.ImplicitGroupSize),
         Row("element-wise runs", p => p.Runs),
         Row("GEMM", p => p.Gemm),
+        Row("GEMM, tensor cores on", p => p.TensorCoreGemm),
         Row("attention", p => p.Attention),
         Row("row reductions", p => p.Rows),
         Row("conv2d", p => p.Conv2d),
@@ -160,6 +192,17 @@ public enum GemmVariant
     /// fewer tiles than SMs), a GEMV-shaped kernel (a group per 8 rows of W) for smaller M.
     /// </summary>
     GpuTiles,
+    /// <summary>
+    /// fp16 weights: the tensor-core kernel (mma.sync m16n8k16, activations rounded to fp16, float32
+    /// sums; Kernels/GemmTensorCores.cs) at every M on CUDA devices of compute capability 8.0 or
+    /// newer (emulated on the NVIDIA-like simulator); fp32 weights as GpuTiles.
+    /// </summary>
+    TensorCores,
+    /// <summary>
+    /// fp16 weights: RowBlocked on activations rounded to fp16, the tensor cores' arithmetic on a
+    /// CPU (its reference); fp32 weights as RowBlocked.
+    /// </summary>
+    RowBlockedFp16Activations,
 }
 
 /// <summary>The attention kernels (Kernels/Attention.cs).</summary>

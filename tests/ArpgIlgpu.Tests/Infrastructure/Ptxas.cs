@@ -25,24 +25,35 @@ internal static partial class Ptxas
     /// .target line is set to <paramref name="arch"/>, so PTX that ILGPU made for an older
     /// architecture is checked against the newer one's rules.
     /// </summary>
-    public static PtxasResult Assemble(string ptx, string arch)
+    public static PtxasResult Assemble(string ptx, string arch) => Assemble(ptx, arch, _ => { });
+
+    /// <summary>
+    /// NVIDIA's cubin disassembler, nvdisasm, from the same package as ptxas: $ARPG_NVDISASM, else
+    /// next to ptxas, else on PATH; null where there is none.
+    /// </summary>
+    public static string? NvdisasmPath { get; } = LocateNvdisasm();
+
+    /// <summary>The machine code (SASS) ptxas makes of <paramref name="ptx"/> for <paramref name="arch"/>, as nvdisasm prints it.</summary>
+    public static string Sass(string ptx, string arch)
+    {
+        string sass = "";
+        PtxasResult result = Assemble(ptx, arch, cubin => sass = Run(NvdisasmPath!, cubin).Output);
+        return result.Succeeded ? sass : throw new InvalidOperationException($"ptxas failed:\n{result.Output}");
+    }
+
+    /// <summary>Assembles as <see cref="Assemble(string, string)"/>, then hands the cubin's path to <paramref name="inspect"/> before it is deleted.</summary>
+    private static PtxasResult Assemble(string ptx, string arch, Action<string> inspect)
     {
         string dir = Directory.CreateTempSubdirectory("arpg-ptxas-").FullName;
         try
         {
-            string input = System.IO.Path.Combine(dir, "kernel.ptx");
+            string input = System.IO.Path.Combine(dir, "kernel.ptx"), cubin = System.IO.Path.Combine(dir, "kernel.cubin");
             File.WriteAllText(input, TargetLine().Replace(ptx, $".target {arch}", 1));
-            var start = new ProcessStartInfo(Path ?? throw new InvalidOperationException(SkipReason))
-            {
-                ArgumentList = { "-v", $"-arch={arch}", "-o", System.IO.Path.Combine(dir, "kernel.cubin"), input },
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-            };
-            using Process process = Process.Start(start)!;
-            Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-            string stderr = process.StandardError.ReadToEnd();
-            process.WaitForExit();
-            return PtxasResult.Parse(process.ExitCode, stdout.Result + stderr);
+            (int exitCode, string output) = Run(Path ?? throw new InvalidOperationException(SkipReason), "-v", $"-arch={arch}", "-o", cubin, input);
+            PtxasResult result = PtxasResult.Parse(exitCode, output);
+            if (result.Succeeded)
+                inspect(cubin);
+            return result;
         }
         finally
         {
@@ -50,15 +61,40 @@ internal static partial class Ptxas
         }
     }
 
+    /// <summary>Runs a program to its end: its exit code and its stdout and stderr together.</summary>
+    private static (int ExitCode, string Output) Run(string program, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (string argument in arguments)
+            start.ArgumentList.Add(argument);
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        string stderr = process.StandardError.ReadToEnd();
+        process.WaitForExit();
+        return (process.ExitCode, stdout.Result + stderr);
+    }
+
+    private static string? LocateNvdisasm()
+    {
+        string? configured = Environment.GetEnvironmentVariable("ARPG_NVDISASM");
+        if (!string.IsNullOrEmpty(configured))
+            return File.Exists(configured) ? configured : null;
+        string? besidePtxas = Path is null ? null : System.IO.Path.Combine(System.IO.Path.GetDirectoryName(Path)!, "nvdisasm");
+        return besidePtxas is not null && File.Exists(besidePtxas) ? besidePtxas : OnPath("nvdisasm");
+    }
+
+    private static string? OnPath(string program) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(d => System.IO.Path.Combine(d, program))
+            .FirstOrDefault(File.Exists);
+
     private static string? Locate()
     {
         string? configured = Environment.GetEnvironmentVariable("ARPG_PTXAS");
         if (!string.IsNullOrEmpty(configured))
             return File.Exists(configured) ? configured : null;
-        return (Environment.GetEnvironmentVariable("PATH") ?? "")
-            .Split(System.IO.Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => System.IO.Path.Combine(d, "ptxas"))
-            .FirstOrDefault(File.Exists);
+        return OnPath("ptxas");
     }
 
     [GeneratedRegex(@"^\s*\.target\s+\S+", RegexOptions.Multiline)]

@@ -30,13 +30,19 @@ public static class TestDevices
     public static bool NeedsMissingOpenCl(string[] backends) =>
         OpenClSkipReason is not null && backends.Any(b => b.StartsWith("opencl", StringComparison.Ordinal));
 
-    /// <summary>A backend name as the command line's options: --device, and --kernels when it forces a profile.</summary>
-    public static string[] CliArguments(string backend) => backend.Split('+') switch
-    {
-        [string device] => ["--device", device],
-        [string device, string kernels] => ["--device", device, "--kernels", kernels],
-        _ => throw new ArgumentException($"backend '{backend}': expected DEVICE or DEVICE+PROFILE"),
-    };
+    /// <summary>The suffix of a backend name that opens its device with tensor cores on ("cpu+tensor-cores").</summary>
+    public const string TensorCores = "+tensor-cores";
+
+    /// <summary>A backend name as the command line's options: --device, --kernels when it forces a profile, --tensor-cores.</summary>
+    public static string[] CliArguments(string backend) =>
+        backend.EndsWith(TensorCores, StringComparison.Ordinal)
+            ? [.. CliArguments(backend[..^TensorCores.Length]), "--tensor-cores"]
+            : backend.Split('+') switch
+            {
+                [string device] => ["--device", device],
+                [string device, string kernels] => ["--device", device, "--kernels", kernels],
+                _ => throw new ArgumentException($"backend '{backend}': expected DEVICE or DEVICE+PROFILE, then optionally {TensorCores}"),
+            };
 
     /// <summary>The device for a backend name used in test data.</summary>
     public static ComputeDevice Get(string backend) =>
@@ -44,11 +50,12 @@ public static class TestDevices
 
     private static ComputeDevice? Open(string backend) => opened.GetOrAdd(backend, name => new Lazy<ComputeDevice?>(() =>
     {
-        string[] parts = name.Split('+');
+        bool tensorCores = name.EndsWith(TensorCores, StringComparison.Ordinal);
+        string[] parts = (tensorCores ? name[..^TensorCores.Length] : name).Split('+');
         KernelProfile profile = parts.Length > 1 ? KernelProfileNames.Parse(parts[1]) : KernelProfile.Auto;
         try
         {
-            return ComputeDevice.Open(DeviceSpec.Parse(parts[0]), profile);
+            return ComputeDevice.Open(DeviceSpec.Parse(parts[0]), profile, tensorCores);
         }
         catch (InvalidInputException) when (parts[0].StartsWith("opencl", StringComparison.Ordinal))
         {
@@ -146,3 +153,18 @@ public sealed class SimulatorCasesAttribute(string memberName) : BackendCases(me
 /// </summary>
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
 public sealed class NvidiaSimulatorCasesAttribute(string memberName) : BackendCases(memberName, "cpu:nvidia");
+
+/// <summary>
+/// Member data on the CPU accelerator with tensor cores on, "cpu+tensor-cores": fp16 weights take
+/// the tensor cores' arithmetic (activations rounded to fp16, float32 sums) on the CPU.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class CpuTensorCoreCasesAttribute(string memberName) : BackendCases(memberName, "cpu" + TestDevices.TensorCores);
+
+/// <summary>
+/// Member data on the NVIDIA-like simulator with tensor cores on, "cpu:nvidia+tensor-cores": fp16
+/// weights take the tensor-core GEMM with its mma emulated (<c>EmulatedMma</c>).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = true)]
+public sealed class NvidiaSimulatorTensorCoreCasesAttribute(string memberName)
+    : BackendCases(memberName, "cpu:nvidia" + TestDevices.TensorCores);

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using ILGPU;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime.Cuda;
@@ -41,6 +42,35 @@ public class PtxAssemblyTests(ITestOutputHelper output)
             output.WriteLine($"{kernel,-52} {results[0].Registers,10} {results[1].Registers,10}  {(spills.Length == 0 ? "none" : spills)}");
         }
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>
+    /// The tensor-core GEMM: its inline PTX assembles for sm_80 and sm_90 without spills, in at
+    /// most 128 registers (its doc comment's occupancy estimate: 4 groups of 128 threads per SM or
+    /// more), and each of its 16 mma.sync per K-slice becomes one HMMA.16816.F32 where nvdisasm is
+    /// present (.ci/run installs it beside ptxas).
+    /// </summary>
+    [PtxasFact]
+    public void TheTensorCoreGemmBecomesHmmaWithoutSpills()
+    {
+        string ptx = Ptx("TensorCoreGemmKernels.Mma");
+        Assert.Equal(16, Regex.Matches(ptx, @"mma\.sync\.aligned\.m16n8k16\.row\.col\.f32\.f16\.f16\.f32").Count);
+        foreach (string arch in Architectures)
+        {
+            PtxasResult r = Ptxas.Assemble(ptx, arch);
+            Assert.True(r.Succeeded, r.Output);
+            Assert.False(r.Spills, $"{arch}: spills {r.SpillStoreBytes}/{r.SpillLoadBytes} bytes");
+            Assert.InRange(r.Registers, 1, 128);
+            output.WriteLine($"TensorCoreGemmKernels.Mma on {arch}: {r.Registers} registers, no spills");
+            if (Ptxas.NvdisasmPath is null)
+            {
+                output.WriteLine("nvdisasm absent: the SASS is not checked");
+                continue;
+            }
+            string sass = Ptxas.Sass(ptx, arch);
+            Assert.Equal(16, Regex.Matches(sass, @"HMMA\.16816\.F32").Count);
+            output.WriteLine($"  SASS: {Regex.Matches(sass, @"HMMA\.16816\.F32").Count} HMMA.16816.F32, {Regex.Matches(sass, @"\bLDS\b").Count} LDS");
+        }
     }
 
     /// <summary>The check itself can fail: ptxas rejects a kernel whose PTX lost its closing brace.</summary>

@@ -21,7 +21,8 @@ public class Fp16FixtureTests(ITestOutputHelper output)
 
     public static IEnumerable<object[]> FixtureNames() => Fixtures.Names.Select(n => new object[] { n });
 
-    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames))]
+    [Theory, CpuCases(nameof(FixtureNames)), OpenClCases(nameof(FixtureNames)), OpenClGpuCases(nameof(FixtureNames)),
+     CpuTensorCoreCases(nameof(FixtureNames))]
     public void Fp16StaysCloseToTheOfficialLogits(string backend, string fixture)
     {
         using var f = new FixtureSet(fixture);
