@@ -46,6 +46,7 @@ internal static class EditCommand
             string target = Path.Combine(folder, outputFile);
             if (File.Exists(target) && !parsed.GetValue(overwrite))
                 throw new InvalidInputException($"--out {folder}: {outputFile} exists; pass --overwrite to replace it, or choose another --out");
+            RunOutputs.Check([("--out", target), ("--save-tokens", parsed.GetValue(saveTokens))]);
 
             using ComputeDevice device = models.OpenDevice(parsed);
             using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);

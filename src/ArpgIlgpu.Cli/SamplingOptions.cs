@@ -100,14 +100,13 @@ internal sealed class SamplingOptions
             return null;
         if (GenerationOrders.Names.Contains(value))
             return GenerationOrders.Fixed(value, gridSize);
-        if (!File.Exists(value))
+        if (FileKinds.Of(value) == FileKind.Missing)
             throw new InvalidInputException(
                 $"--order '{value}': not one of {string.Join(", ", GenerationOrders.Names)} and no such file");
+        ReadOnlyMemory<byte> text = InputFile.ReadUtf8(value, 1 << 20, $"--order {value}");
         try
         {
-            if (new FileInfo(value).Length > 1 << 20)
-                throw new InvalidInputException($"--order {value}: larger than 1 MiB; an order is a list of grid positions");
-            return JsonSerializer.Deserialize<int[]>(File.ReadAllText(value))
+            return JsonSerializer.Deserialize<int[]>(text.Span)
                    ?? throw new InvalidInputException($"--order {value}: expected a JSON array of grid positions");
         }
         catch (JsonException e)

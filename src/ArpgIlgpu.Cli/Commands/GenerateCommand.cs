@@ -58,6 +58,9 @@ internal static class GenerateCommand
                 Console.Error.WriteLine("note: no --vq-checkpoint with --config: writing tokens only");
 
             bool withGrid = parsed.GetValue(grid);
+            RunOutputs.Check(labels.Select((label, i) => ("--out", folder is null ? null : Path.Combine(folder, OutputFolder.ImageName(i, label))))
+                .Append(("--grid", withGrid && folder is not null ? Path.Combine(folder, "grid.png") : null))
+                .Append(("--save-tokens", tokensPath)));
             using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures);
             using ProgressDisplay display = ProgressDisplay.OnStderr();
             var generated = new List<GeneratedImage>();

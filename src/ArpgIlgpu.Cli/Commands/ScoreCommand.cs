@@ -51,13 +51,10 @@ internal static class ScoreCommand
 
     private static int[][] ReadOrders(string path, int images)
     {
+        ReadOnlyMemory<byte> text = InputFile.ReadUtf8(path, 64L << 20, $"--orders {path}");
         try
         {
-            if (!File.Exists(path))
-                throw new InvalidInputException($"--orders {path}: no such file");
-            if (new FileInfo(path).Length > 64L << 20)
-                throw new InvalidInputException($"--orders {path}: larger than 64 MiB");
-            int[][] orders = JsonSerializer.Deserialize<int[][]>(File.ReadAllText(path))
+            int[][] orders = JsonSerializer.Deserialize<int[][]>(text.Span)
                              ?? throw new InvalidInputException($"--orders {path}: expected an array of orders");
             if (orders.Length != images || orders.Any(o => o is null))
                 throw new InvalidInputException($"--orders {path}: {orders.Length} orders for {images} images");

@@ -18,14 +18,10 @@ public sealed record ModelConfigFile(string Path, ArpgConfig? Arpg, VqConfig? Vq
     /// <summary>Reads and validates a config file; errors name the file and the field.</summary>
     public static ModelConfigFile Read(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
-            throw new InvalidInputException($"--config {path}: no such file");
-        if (info.Length > MaxBytes)
-            throw new InvalidInputException($"--config {path}: {info.Length} bytes; a config file is at most {MaxBytes}");
+        ReadOnlyMemory<byte> text = InputFile.ReadUtf8(path, MaxBytes, $"--config {path}");
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using JsonDocument doc = JsonDocument.Parse(text);
             JsonElement root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw new InvalidInputException($"--config {path}: expected a JSON object {{\"arpg\": {{...}}, \"vq\": {{...}}}}");
@@ -38,10 +34,6 @@ public sealed record ModelConfigFile(string Path, ArpgConfig? Arpg, VqConfig? Vq
         catch (JsonException e)
         {
             throw new InvalidInputException($"--config {path}: not valid JSON ({e.Message})", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException($"--config {path}: cannot be read ({e.Message})", e);
         }
     }
 }
