@@ -52,23 +52,16 @@ public static class ImageLoader
         byte[] file = InputFile.ReadAllBytes(path, MaxFileBytes);
         if (file.Length == 0)
             throw new InvalidInputException($"{path}: the file is empty");
-        IImageInfo info;
-        IImageFormat? format;
-        try
-        {
-            info = Image.Identify(FirstFrameOnly, file, out format) ?? throw new InvalidInputException(
-                $"{path}: not an image format this program reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP)");
-        }
-        catch (Exception e) when (e is ImageFormatException or NotSupportedException or IOException)
-        {
-            throw new InvalidInputException($"{path}: the image is truncated or corrupt ({e.Message})", e);
-        }
+        // The header first: the size is refused before any pixel is decoded or checked.
+        IImageFormat? format = null;
+        IImageInfo info = Guarded(path, () => Image.Identify(FirstFrameOnly, file, out format)) ?? throw new InvalidInputException(
+            $"{path}: not an image format this program reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP)");
         if (info.Width < 1 || info.Height < 1 || info.Width > MaxSide || info.Height > MaxSide
             || (long)info.Width * info.Height > MaxPixels)
             throw new InvalidInputException(
                 $"{path}: {info.Width}x{info.Height} pixels is outside the accepted size " +
                 $"(1 to {MaxSide} per side, at most {MaxPixels} pixels)");
-        if (IncompleteBecause(format, file) is string problem)
+        if (IncompleteBecause(format!, file) is string problem)
             throw new InvalidInputException($"{path}: the image is truncated or corrupt ({problem})");
 
         using Image<Rgb24> image = Decode(path, file);
@@ -84,7 +77,7 @@ public static class ImageLoader
     /// Why the file does not hold its whole image, for the formats whose decoder fills missing
     /// rows without complaint (JPEG, PNG, BMP); null when it is whole.
     /// </summary>
-    private static string? IncompleteBecause(IImageFormat? format, byte[] file) => format?.Name switch
+    private static string? IncompleteBecause(IImageFormat format, byte[] file) => format.Name switch
     {
         "JPEG" => JpegEndCheck.IsComplete(new MemoryStream(file)) ? null : "the JPEG data ends before its end marker",
         "PNG" => PngEndCheck.Problem(file),
@@ -92,11 +85,17 @@ public static class ImageLoader
         _ => null,
     };
 
-    private static Image<Rgb24> Decode(string path, byte[] file)
+    private static Image<Rgb24> Decode(string path, byte[] file) => Guarded(path, () => Image.Load<Rgb24>(FirstFrameOnly, file));
+
+    /// <summary>
+    /// Runs a decoder step, turning what ImageSharp throws at damaged data (its own exceptions and
+    /// the range errors of its parsers) into one line naming the file.
+    /// </summary>
+    private static T Guarded<T>(string path, Func<T> decode)
     {
         try
         {
-            return Image.Load<Rgb24>(FirstFrameOnly, file);
+            return decode();
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or IOException
                                       or InvalidOperationException or IndexOutOfRangeException or ArgumentException)

@@ -47,9 +47,10 @@ internal static class PngEndCheck
         }
         if (expected < 0)
             return "no valid IHDR chunk";
+        // More is no loss (ImageSharp's own encoder writes filter bytes for Adam7 passes that hold no pixels).
         long inflated = InflatedLength(idat, expected);
-        return inflated == expected ? null
-            : $"its image data inflates to {(inflated > expected ? "more than" : inflated.ToString())} bytes of the {expected} its size needs (rows missing)";
+        return inflated >= expected ? null
+            : $"its image data inflates to {inflated} of the {expected} bytes its {Describe(png)} needs (rows missing)";
     }
 
     /// <summary>The bytes of filtered scanlines (a filter byte, then the row) that IHDR's size and pixel format need.</summary>
@@ -66,7 +67,11 @@ internal static class PngEndCheck
         return Adam7Passes.Sum(p => Rows((width - p.X0 + p.Dx - 1) / p.Dx, (height - p.Y0 + p.Dy - 1) / p.Dy));
     }
 
-    /// <summary>How many bytes the zlib stream inflates to, counting no further than one past <paramref name="expected"/>.</summary>
+    /// <summary>"37x2 pixels" from the IHDR chunk, which follows the signature.</summary>
+    private static string Describe(ReadOnlySpan<byte> png) =>
+        $"{BinaryPrimitives.ReadUInt32BigEndian(png[16..])}x{BinaryPrimitives.ReadUInt32BigEndian(png[20..])} pixels";
+
+    /// <summary>How many bytes the zlib stream inflates to, counting no further than <paramref name="expected"/>.</summary>
     private static long InflatedLength(MemoryStream zlib, long expected)
     {
         zlib.Position = 0;
@@ -75,7 +80,7 @@ internal static class PngEndCheck
         try
         {
             using var inflate = new ZLibStream(zlib, CompressionMode.Decompress);
-            for (int read; total <= expected && (read = inflate.Read(buffer)) > 0;)
+            for (int read; total < expected && (read = inflate.Read(buffer)) > 0;)
                 total += read;
         }
         catch (InvalidDataException)
