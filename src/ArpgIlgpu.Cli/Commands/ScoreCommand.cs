@@ -21,10 +21,12 @@ internal static class ScoreCommand
             Description = "JSON array with one order (array of grid positions) per image; default: a random order per image from --seed",
         };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random orders", DefaultValueFactory = _ => 0UL };
+        var batch = new Option<int>("--batch") { Description = "Images scored together", DefaultValueFactory = _ => 8 };
         var command = new Command("score", "Teacher-forced mean cross-entropy (nats per token) of each image");
         command.Options.Add(tokens);
         command.Options.Add(orders);
         command.Options.Add(seed);
+        command.Options.Add(batch);
         models.AddTo(command, transformer: true, tokenizer: false);
         command.SetAction(async (parsed, cancel) =>
         {
@@ -39,11 +41,27 @@ internal static class ScoreCommand
                 : Enumerable.Range(0, file.Tokens.Count)
                     .Select(i => RandomOrder.Draw(length, parsed.GetValue(seed) + (ulong)i)).ToArray();
 
+            int batchSize = parsed.GetValue(batch);
+            if (batchSize < 1)
+                throw new InvalidInputException($"--batch {batchSize}: must be at least 1");
+            // every input checked against the model before the first batch, the errors naming the files
+            TokenChecks.RequireCanvas(choice.Arpg, file.Tokens, $"--tokens {tokensPath}");
+            TokenChecks.RequireClasses(choice.Arpg, file.Classes, $"--tokens {tokensPath}: \"classes\"");
+            string ordersSource = parsed.GetValue(orders) is string o ? $"--orders {o}" : "the random orders";
+            foreach (int[] order in imageOrders)
+                GenerationOrders.RequirePermutation(order, length, ordersSource);
+
             using ComputeDevice device = models.OpenDevice(parsed);
             using ArpgTransformer transformer = GenerateCommand.LoadTransformer(device, choice);
-            ScoreResult result = TeacherForcedScorer.Score(transformer, file.Tokens, file.Classes, imageOrders);
-            for (int i = 0; i < result.CrossEntropy.Length; i++)
-                Console.WriteLine($"{i}\tclass {file.Classes[i]}\t{result.CrossEntropy[i]:F6}");
+            for (int start = 0; start < file.Tokens.Count; start += batchSize)
+            {
+                cancel.ThrowIfCancellationRequested();
+                int end = Math.Min(file.Tokens.Count, start + batchSize);
+                ScoreResult result = TeacherForcedScorer.Score(transformer, file.Tokens.Take(start..end).ToArray(),
+                    file.Classes.Take(start..end).ToArray(), imageOrders.Take(start..end).ToArray());
+                for (int i = 0; i < result.CrossEntropy.Length; i++)
+                    Console.WriteLine($"{start + i}\tclass {file.Classes[start + i]}\t{result.CrossEntropy[i]:F6}");
+            }
             return CommandRunner.Ok;
         });
         return command;

@@ -28,11 +28,11 @@ public static class TeacherForcedScorer
         ArpgConfig c = model.Config;
         int images = tokens.Count, length = c.BlockSize, vocab = c.VocabSize;
         TokenChecks.RequireCanvas(c, tokens, "tokens");
-        TokenChecks.RequireClasses(c, classes);
+        TokenChecks.RequireClasses(c, classes, "classes");
         if (classes.Count != images || orders.Count != images)
             throw new InvalidInputException($"{images} token rows, {classes.Count} classes and {orders.Count} orders: counts must match");
         foreach (int[] order in orders)
-            GenerationOrders.RequirePermutation(order, length, "--orders");
+            GenerationOrders.RequirePermutation(order, length, "orders");
 
         // pass 1: the class token, then the tokens at order[0 .. L-2], causally (Prefill)
         // pass 2: query t, rotated to order[t], sees cache positions 0..t
