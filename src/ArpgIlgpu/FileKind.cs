@@ -24,7 +24,7 @@ public enum FileKind
 /// <summary>
 /// Tells which <see cref="FileKind"/> a path is. .NET reports a character device or a pipe as an
 /// ordinary file of length 0, so on Linux the kind comes from <c>statx(2)</c> (whose layout is the
-/// same on every architecture); elsewhere only files and folders are told apart, and the byte caps
+/// same on every architecture); elsewhere (or without statx) only files and folders are told apart, and the byte caps
 /// of <see cref="InputFile"/> still bound what a special file can make a reader take.
 /// </summary>
 public static class FileKinds
@@ -32,12 +32,23 @@ public static class FileKinds
     /// <summary>The kind of <paramref name="path"/>, following symbolic links.</summary>
     public static FileKind Of(string path)
     {
-        if (OperatingSystem.IsLinux())
-            return LinuxKind(path);
-        if (System.IO.Directory.Exists(path))
-            return FileKind.Directory;
-        return File.Exists(path) ? FileKind.Regular : FileKind.Missing;
+        if (OperatingSystem.IsLinux() && statxAvailable)
+        {
+            try
+            {
+                return LinuxKind(path);
+            }
+            catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
+            {
+                statxAvailable = false; // a C library without statx (glibc before 2.28)
+            }
+        }
+        return PortableKind(path);
     }
+
+    /// <summary>What .NET itself tells apart: a folder, something else (taken as a file), nothing.</summary>
+    private static FileKind PortableKind(string path) =>
+        System.IO.Directory.Exists(path) ? FileKind.Directory : File.Exists(path) ? FileKind.Regular : FileKind.Missing;
 
     /// <summary>"a folder", "a character device", ... for messages.</summary>
     public static string Describe(FileKind kind) => kind switch
@@ -52,17 +63,21 @@ public static class FileKinds
         _ => kind.ToString(),
     };
 
+    private static bool statxAvailable = true;
+
     // struct statx: stx_mode (u16) sits at byte 28 on every Linux architecture; the struct is 256 bytes.
     private const int StatxSize = 256, StatxModeOffset = 28;
     private const int AtFdCwd = -100;
     private const uint StatxType = 0x1; // STATX_TYPE: only the file type is asked for
     private const int TypeMask = 0xF000;
+    private const int NoSuchEntry = 2, NotADirectory = 20;
 
     private static unsafe FileKind LinuxKind(string path)
     {
         byte* buffer = stackalloc byte[StatxSize];
         if (Statx(AtFdCwd, path, 0, StatxType, buffer) != 0)
-            return FileKind.Missing;
+            // missing (ENOENT, ENOTDIR); anything else (no permission) is left to the open that follows, whose error says why
+            return Marshal.GetLastPInvokeError() is NoSuchEntry or NotADirectory ? FileKind.Missing : PortableKind(path);
         return (*(ushort*)(buffer + StatxModeOffset) & TypeMask) switch
         {
             0x8000 => FileKind.Regular,
