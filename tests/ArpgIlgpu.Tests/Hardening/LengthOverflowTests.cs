@@ -4,8 +4,8 @@ using Xunit;
 namespace ArpgIlgpu.Tests.Hardening;
 
 /// <summary>
-/// Lengths and memo indices beyond 2^31 - 1 in a pickle are reported as overflowing, with the
-/// value, never as "-1" (what they became in int arithmetic).
+/// Lengths and memo indices beyond 2^31 - 1 in a pickle, and storages whose byte length passes
+/// 2^63, are reported as overflowing, with the value, never as "-1" or a negative size.
 /// </summary>
 public sealed class LengthOverflowTests
 {
@@ -42,6 +42,24 @@ public sealed class LengthOverflowTests
             Assert.True(e is InvalidInputException, $"{e.GetType().Name}: {e.Message}");
             Assert.Contains($"{what} of {value} overflows", e.Message);
             Assert.DoesNotContain("-1", e.Message);
+        }
+    }
+
+    /// <summary>200 storages claiming element counts whose byte length overflows a long: the message says so, never a negative size.</summary>
+    [Fact]
+    public void HugeStorageElementCountsSayTheirLengthOverflows()
+    {
+        var random = new Random(63);
+        for (int trial = 0; trial < 200; trial++)
+        {
+            long claimed = random.NextInt64(long.MaxValue / 4 + 1, long.MaxValue);
+            var builder = new TorchCheckpointBuilder
+            {
+                Tensors = [BuiltTensor.Float32("w", [1f, 2f], 2) with { ClaimedElements = claimed }],
+            };
+            var e = Assert.ThrowsAny<InvalidInputException>(() => StateDict.Open(builder.ToArray(), "huge.pt").Dispose());
+            Assert.Contains("overflows", e.Message);
+            Assert.DoesNotContain("(-", e.Message);
         }
     }
 }
