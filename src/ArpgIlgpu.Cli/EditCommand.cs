@@ -47,6 +47,7 @@ internal static class EditCommand
             string target = Path.Combine(folder, outputFile);
             if (File.Exists(target) && !parsed.GetValue(overwrite))
                 throw new InvalidInputException($"--out {folder}: {outputFile} exists; pass --overwrite to replace it, or choose another --out");
+            RunOutputs.Check([("--out", target), ("--save-tokens", parsed.GetValue(saveTokens))]);
 
             ExplainOption? explaining = ExplainOption.Read(parsed, explain, hasTokenizer: true,
                 $"up to {options.Steps} VQ decodes per window generated (one per step)");

@@ -47,7 +47,7 @@ internal sealed class SampleFolder(string path, int count, int imageSize)
         JsonObject? recorded;
         try
         {
-            recorded = JsonNode.Parse(File.ReadAllText(file)) as JsonObject;
+            recorded = JsonNode.Parse(InputFile.ReadUtf8(file, 1 << 20).Span) as JsonObject;
         }
         catch (JsonException)
         {
@@ -73,6 +73,17 @@ internal sealed class SampleFolder(string path, int count, int imageSize)
         if (!File.Exists(file))
             AtomicFile.Write(file, temp => File.WriteAllText(temp,
                 settings.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+    }
+
+    /// <summary>
+    /// Deletes the temporary PNGs (<c>.000007.png.GUID.tmp</c>) that a run of images
+    /// <paramref name="indices"/> killed before it could rename them left behind. Other images'
+    /// temporaries stay: another shard's run may be writing them now.
+    /// </summary>
+    public int RemoveStaleTemporaries(IEnumerable<int> indices)
+    {
+        HashSet<string> names = indices.Select(i => System.IO.Path.GetFileName(ImagePath(i))).ToHashSet();
+        return AtomicFile.RemoveStaleTemporaries(path, names.Contains);
     }
 
     /// <summary>Images whose PNG exists (not decoded: a cheap check before writing the archive).</summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using ArpgIlgpu.Generation;
 using ArpgIlgpu.Models;
 using System.CommandLine;
@@ -97,14 +98,13 @@ internal sealed class SamplingOptions
         if (GenerationOrders.Names.Contains(value))
             return GenerationOrders.Fixed(value, gridSize);
         bool inline = value.StartsWith('[');
-        if (!inline && !File.Exists(value))
+        if (!inline && FileKinds.Of(value) == FileKind.Missing)
             throw new InvalidInputException(
                 $"--order '{value}': not one of {string.Join(", ", GenerationOrders.Names)}, no JSON array and no such file");
+        ReadOnlyMemory<byte> text = inline ? Encoding.UTF8.GetBytes(value) : InputFile.ReadUtf8(value, 1 << 20, nameof(GenerationOptions.Order));
         try
         {
-            if (!inline && new FileInfo(value).Length > 1 << 20)
-                throw new InvalidInputException($"--order {value}: larger than 1 MiB; an order is a list of grid positions");
-            return JsonSerializer.Deserialize<int[]>(inline ? value : File.ReadAllText(value))
+            return JsonSerializer.Deserialize<int[]>(text.Span)
                    ?? throw new InvalidInputException($"--order {value}: expected a JSON array of grid positions");
         }
         catch (JsonException e)

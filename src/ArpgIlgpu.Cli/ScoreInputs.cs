@@ -18,12 +18,12 @@ internal static class ScoreInputs
     }
 
     /// <summary>Writes NAME.png (the heatmap over the decoded picture) and NAME.losses.json per image into <paramref name="folder"/>.</summary>
-    public static void WriteHeatmaps(string folder, TokenFile file, ScoreResult result, ImagePipeline pipeline)
+    public static void WriteHeatmaps(string folder, TokenFile file, IReadOnlyList<double[]> tokenLosses, ImagePipeline pipeline)
     {
         RgbImage[] pictures = pipeline.Decode(file.Tokens);
         for (int i = 0; i < pictures.Length; i++)
             LossHeatmap.Write(folder, Path.GetFileNameWithoutExtension(OutputFolder.ImageName(i, file.Classes![i])),
-                result.TokenLosses[i], pictures[i], file.Classes[i]);
+                tokenLosses[i], pictures[i], file.Classes[i]);
         Console.Error.WriteLine($"{pictures.Length} heatmap(s) written to {folder}");
     }
 }

@@ -26,6 +26,7 @@ internal static class EncodeCommand
         {
             ImageFit fit = FitOption.Read(parsed.GetValue(crop), parsed.GetValue(resize));
             ModelChoice choice = await models.ResolveAsync(parsed, transformer: false, tokenizer: true, cancel);
+            RunOutputs.Check([("--save-tokens", parsed.GetValue(saveTokens))]);
             RgbImage picture = ImageLoader.Read(parsed.GetValue(image)!, choice.Vq.DownsampleFactor, fit);
 
             using ComputeDevice device = models.OpenDevice(parsed);

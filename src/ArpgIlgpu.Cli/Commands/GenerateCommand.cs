@@ -67,6 +67,9 @@ internal static class GenerateCommand
             // image i of the request; --like remakes image i of the original one
             int first = likeRecord?.Index ?? 0;
             bool withGrid = parsed.GetValue(grid);
+            RunOutputs.Check(labels.Select((label, i) => ("--out", folder is null ? null : Path.Combine(folder, OutputFolder.ImageName(first + i, label))))
+                .Append(("--grid", withGrid && folder is not null ? Path.Combine(folder, "grid.png") : null))
+                .Append(("--save-tokens", tokensPath)));
             ExplainOption? explaining = ExplainOption.Read(parsed, explain, pictures,
                 $"up to {(long)labels.Length * options.Steps} VQ decodes (one per step per image)");
             using DeviceGroup devices = DeviceGroup.Open(models, parsed, choice, pictures);

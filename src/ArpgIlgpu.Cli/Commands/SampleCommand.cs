@@ -83,6 +83,8 @@ internal static class SampleCommand
             folder.RequireSameSettings(settings);
 
             int[] mine = Enumerable.Range(0, count).Where(i => i % ours.Count == ours.Index).ToArray();
+            RunOutputs.Check([("--out", folder.NpzPath)]);
+            folder.RemoveStaleTemporaries(mine);
             int[] todo = mine.Where(i => !folder.IsComplete(i)).ToArray();
             Console.Error.WriteLine($"shard {ours.Index}/{ours.Count} ({ours.Source}): {mine.Length} of {count} images, " +
                                     $"{mine.Length - todo.Length} already in {folder.Path}, {todo.Length} to make");

@@ -24,10 +24,12 @@ internal static class ScoreCommand
             Description = "JSON array with one order (array of grid positions) per image; default: a random order per image from --seed",
         };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the random orders", DefaultValueFactory = _ => 0UL };
+        var batch = new Option<int>("--batch") { Description = "Images scored together", DefaultValueFactory = _ => 8 };
         var command = new Command("score", "Teacher-forced mean cross-entropy (nats per token) of each image");
         command.Options.Add(tokens);
         command.Options.Add(orders);
         command.Options.Add(seed);
+        command.Options.Add(batch);
         foreach (Option o in new Option[] { image, classLabel, heatmap })
             command.Options.Add(o);
         models.AddTo(command, transformer: true, tokenizer: true);
@@ -44,15 +46,35 @@ internal static class ScoreCommand
             if (file.Classes is null)
                 throw new InvalidInputException($"--tokens {tokensPath}: scoring needs \"classes\", one per image");
             string? heatmapFolder = heatmapPath is null ? null : OutputFolder.Prepare(heatmapPath);
-            IReadOnlyList<int[]>? imageOrders = parsed.GetValue(orders) is string ordersPath
+            ulong firstSeed = parsed.GetValue(seed);
+            IReadOnlyList<int[]> imageOrders = parsed.GetValue(orders) is string ordersPath
                 ? ReadOrders(ordersPath, file.Tokens.Count)
-                : null;
+                : Enumerable.Range(0, file.Tokens.Count)
+                    .Select(i => RandomOrder.Draw(choice.Arpg.BlockSize, firstSeed + (ulong)i)).ToArray();
 
-            ScoreResult result = pipeline.Score(file.Tokens, file.Classes, imageOrders, parsed.GetValue(seed), cancel);
-            for (int i = 0; i < result.CrossEntropy.Length; i++)
-                Console.WriteLine($"{i}\tclass {file.Classes[i]}\t{result.CrossEntropy[i]:F6}");
+            int batchSize = parsed.GetValue(batch);
+            if (batchSize < 1)
+                throw new InvalidInputException($"--batch {batchSize}: must be at least 1");
+            // every input checked against the model before the first batch, the errors naming the files
+            string source = tokensPath is not null ? $"--tokens {tokensPath}" : $"--image {imagePath}";
+            TokenChecks.RequireCanvas(choice.Arpg, file.Tokens, source);
+            TokenChecks.RequireClasses(choice.Arpg, file.Classes, $"{source}: \"classes\"");
+            string ordersSource = parsed.GetValue(orders) is string o ? $"--orders {o}" : "the random orders";
+            foreach (int[] order in imageOrders)
+                GenerationOrders.RequirePermutation(order, choice.Arpg.BlockSize, ordersSource);
+
+            var tokenLosses = new List<double[]>(file.Tokens.Count);
+            for (int start = 0; start < file.Tokens.Count; start += batchSize)
+            {
+                int end = Math.Min(file.Tokens.Count, start + batchSize);
+                ScoreResult result = pipeline.Score(file.Tokens.Take(start..end).ToArray(), file.Classes.Take(start..end).ToArray(),
+                    imageOrders.Take(start..end).ToArray(), cancel: cancel);
+                for (int i = 0; i < result.CrossEntropy.Length; i++)
+                    Console.WriteLine($"{start + i}\tclass {file.Classes[start + i]}\t{result.CrossEntropy[i]:F6}");
+                tokenLosses.AddRange(result.TokenLosses);
+            }
             if (heatmapFolder is not null)
-                ScoreInputs.WriteHeatmaps(heatmapFolder, file, result, pipeline);
+                ScoreInputs.WriteHeatmaps(heatmapFolder, file, tokenLosses, pipeline);
             return CommandRunner.Ok;
         });
         return command;
@@ -60,13 +82,10 @@ internal static class ScoreCommand
 
     private static int[][] ReadOrders(string path, int images)
     {
+        ReadOnlyMemory<byte> text = InputFile.ReadUtf8(path, 64L << 20, "orders");
         try
         {
-            if (!File.Exists(path))
-                throw new InvalidInputException($"--orders {path}: no such file");
-            if (new FileInfo(path).Length > 64L << 20)
-                throw new InvalidInputException($"--orders {path}: larger than 64 MiB");
-            int[][] orders = JsonSerializer.Deserialize<int[][]>(File.ReadAllText(path))
+            int[][] orders = JsonSerializer.Deserialize<int[][]>(text.Span)
                              ?? throw new InvalidInputException($"--orders {path}: expected an array of orders");
             if (orders.Length != images || orders.Any(o => o is null))
                 throw new InvalidInputException($"--orders {path}: {orders.Length} orders for {images} images");

@@ -1,3 +1,4 @@
+using ArpgIlgpu.Runtime;
 using System.IO.MemoryMappedFiles;
 
 namespace ArpgIlgpu.Checkpoints;
@@ -37,9 +38,15 @@ internal abstract class ByteSource : IDisposable
 
     public abstract void Dispose();
 
-    /// <summary>Maps a file read-only; a missing or unreadable file is bad input.</summary>
+    /// <summary>
+    /// Maps a regular file read-only; a pipe (<c>&lt;(cat x.pt)</c>), which cannot be mapped or
+    /// seeked, is read into memory, at most <see cref="MaxPipeBytes"/>; anything else (a folder, a
+    /// device), a missing or an unreadable file is bad input.
+    /// </summary>
     public static ByteSource Map(string path)
     {
+        if (InputFile.RequireReadable(path) == FileKind.Pipe)
+            return new InMemory(InputFile.ReadAllBytes(path, MaxPipeBytes), path);
         FileStream stream;
         try
         {
@@ -56,6 +63,12 @@ internal abstract class ByteSource : IDisposable
         }
         return new MappedFile(stream, path);
     }
+
+    /// <summary>
+    /// The most bytes read from a pipe: what one array holds, and at most half of the host's
+    /// memory, so that the weights read from it still fit beside them.
+    /// </summary>
+    public static long MaxPipeBytes => Math.Min(Array.MaxLength, MemoryBudget.Host.Limit / 2);
 
     /// <summary>Reads from bytes in memory.</summary>
     public static ByteSource FromMemory(ReadOnlyMemory<byte> bytes, string displayName) => new InMemory(bytes, displayName);

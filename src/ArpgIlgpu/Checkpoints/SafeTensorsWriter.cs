@@ -21,9 +21,9 @@ public static class SafeTensorsWriter
         IReadOnlyDictionary<string, string>? metadata = null)
     {
         byte[] header = Header(tensors, metadata);
+        AtomicFile.RequireWritable(path);
         string fullPath = System.IO.Path.GetFullPath(path);
-        string temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(fullPath)!,
-            $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        string temp = AtomicFile.TemporaryPathFor(path);
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))

@@ -106,6 +106,10 @@ internal static class TorchCheckpoint
 
     private static bool HoldsTensors(PickleDict dict) => dict.Items.Any(item => item.Value is TorchTensor);
 
+    /// <summary>"N bytes", or that the byte count overflows (an element count near 2^63 from a hostile pickle).</summary>
+    private static string Bytes(long elements, int size) =>
+        elements <= long.MaxValue / size ? $"{elements * size} bytes" : "a byte length that overflows";
+
     // Checks that the storage entry exists and holds every element the view reaches.
     private static StoredTensor Locate(ByteSource source, ZipIndex zip, string root, string name, TorchTensor tensor, bool bigEndian)
     {
@@ -117,7 +121,7 @@ internal static class TorchCheckpoint
         int size = storage.DType.SizeOf();
         if (storage.ElementCount > entry.Size / size)
             throw source.Error($"tensor '{name}': storage '{entryName}' should hold {storage.ElementCount} {storage.DType.TorchName()} " +
-                               $"elements ({storage.ElementCount * size} bytes) but has {entry.Size} bytes");
+                               $"elements ({Bytes(storage.ElementCount, size)}) but has {entry.Size} bytes");
         var info = new TensorInfo(name, storage.DType, tensor.Shape);
         return new StoredTensor(info, entry.DataOffset + tensor.Offset * size, tensor.Strides, bigEndian);
     }

@@ -124,11 +124,11 @@ internal sealed class Unpickler
 
             // memo
             case (byte)'q': Memoize(ReadByte()); break;                  // BINPUT
-            case (byte)'r': Memoize(ReadLength(4)); break;               // LONG_BINPUT
+            case (byte)'r': Memoize(ReadUnsigned(4, "a memo index")); break;               // LONG_BINPUT
             case 0x94: Memoize(_memo.Count); break;                      // MEMOIZE
             case (byte)'p': Memoize(ParseMemoLine()); break;             // PUT (text)
             case (byte)'h': Push(MemoGet(ReadByte())); break;            // BINGET
-            case (byte)'j': Push(MemoGet(ReadLength(4))); break;         // LONG_BINGET
+            case (byte)'j': Push(MemoGet(ReadUnsigned(4, "a memo index"))); break;         // LONG_BINGET
             case (byte)'g': Push(MemoGet(ParseMemoLine())); break;       // GET (text)
 
             // globals and objects: meaning comes from TorchPickleRules, never from Python
@@ -317,7 +317,14 @@ internal sealed class Unpickler
         return span;
     }
 
-    private long ReadLength(int bytes)
+    /// <summary>An unsigned operand of 1, 4 or 8 bytes used as a length (of the operand that follows).</summary>
+    private long ReadLength(int bytes) => ReadUnsigned(bytes, "an operand length");
+
+    /// <summary>
+    /// An unsigned little-endian operand of 1, 4 or 8 bytes; <paramref name="what"/> names it when it
+    /// is beyond what a pickle in memory can hold (2^31 - 1: nothing real is that long or that many).
+    /// </summary>
+    private long ReadUnsigned(int bytes, string what)
     {
         ReadOnlySpan<byte> b = Take(bytes);
         ulong value = bytes switch
@@ -326,7 +333,8 @@ internal sealed class Unpickler
             4 => BinaryPrimitives.ReadUInt32LittleEndian(b),
             _ => BinaryPrimitives.ReadUInt64LittleEndian(b),
         };
-        return value > int.MaxValue ? -1 : (long)value; // -1 fails Take's check with a clear message
+        return value <= int.MaxValue ? (long)value
+            : throw new FormatException($"{what} of {value} overflows (the pickle has {_pickle.Length} bytes)");
     }
 
     // LONG1/LONG4: little-endian two's complement of n bytes.

@@ -59,7 +59,9 @@ public sealed class ImageEditor(ArpgTransformer transformer, VqModel tokenizer)
             if (pixels < 0 || pixels % Factor != 0)
                 throw new InvalidParameterException(name, $"{pixels}", $"must be a non-negative multiple of {Factor} pixels");
         int f = Factor;
-        TokenCanvas canvas = Encode(image, top / f, left / f, (top + image.Height + bottom) / f, (left + image.Width + right) / f);
+        (int rows, int columns) = CanvasSize.Require(tokenizer,
+            (long)top + image.Height + bottom, (long)left + image.Width + right, "outpainting");
+        TokenCanvas canvas = Encode(image, top / f, left / f, rows, columns);
         EditResult result = Complete(canvas, classLabel, options, progress, cancel);
         return keepOriginal ? result with { Image = Paste(result.Image, image, left, top, _ => true) } : result;
     }
@@ -76,7 +78,9 @@ public sealed class ImageEditor(ArpgTransformer transformer, VqModel tokenizer)
     {
         if (scale < 1)
             throw new InvalidParameterException(nameof(scale), $"{scale}", "must be an integer of at least 1");
-        RgbImage large = RgbImageResize.Bicubic(image, checked(image.Width * scale), checked(image.Height * scale));
+        CanvasSize.Require(tokenizer, (long)image.Height * scale, (long)image.Width * scale,
+            $"expanding {image.Width}x{image.Height} pixels by {scale}");
+        RgbImage large = RgbImageResize.Bicubic(image, image.Width * scale, image.Height * scale);
         TokenCanvas canvas = Encode(large, 0, 0, large.Height / Factor, large.Width / Factor);
         for (int r = 0; r < canvas.Rows; r++)
             for (int c = 0; c < canvas.Columns; c++)

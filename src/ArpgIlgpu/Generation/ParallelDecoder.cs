@@ -144,7 +144,10 @@ public sealed class ParallelDecoder
             // nothing else waits for the device inside the loop: without this the host would queue
             // every step at once, and report progress (or check for cancellation) long before the work is done
             if (progress is not null || cancel.CanBeCanceled)
+            {
                 model.Device.Synchronize();
+                run.RequireFiniteLogits(step); // the device has waited anyway: 4 bytes more stop a broken model at once
+            }
             progress?.Report(new DecodeProgress(step + 1, counts.Length, done, order.Length));
         }
         return run.Canvases();
@@ -175,6 +178,8 @@ public sealed class ParallelDecoder
         private readonly ArpgTransformer model;
         private readonly TokenSampler sampler;
         private readonly Tensor<int> orderOnDevice, slotsOnDevice, indicesOnDevice, tokensOnDevice, canvasOnDevice;
+        // set to 1 by the first step whose logits hold NaN or infinity (Ops.FlagNonFinite); never reset
+        private readonly Tensor<int> nonFiniteLogits;
         private readonly int images;
         private readonly PhaseClock? clock;
         // the phases' work, bound once so that the step loop allocates no closures
@@ -204,6 +209,7 @@ public sealed class ParallelDecoder
                 indicesOnDevice = Tensor<int>.FromArray(device, indices, images);
                 tokensOnDevice = new Tensor<int>(device, images * maxQueries);
                 canvasOnDevice = Tensor<int>.FromArray(device, canvases, images, model.Config.BlockSize);
+                nonFiniteLogits = Tensor<int>.FromArray(device, [0], 1);
                 if (observer is { Probabilities: true })
                     probabilitiesOnDevice = new Tensor<float>(device, images * maxQueries);
             }
@@ -250,9 +256,23 @@ public sealed class ParallelDecoder
             }
         }
 
-        /// <summary>The canvases [images][L], copied from the device.</summary>
+        /// <summary>
+        /// Throws when any step so far (the last one: <paramref name="step"/>, or null at the end)
+        /// produced NaN or infinite logits: the weights or the config are broken, and every token
+        /// sampled from such logits is meaningless (argmax of NaN is token 0).
+        /// </summary>
+        public void RequireFiniteLogits(int? step)
+        {
+            if (nonFiniteLogits.ToArray()[0] != 0)
+                throw new InvalidInputException(
+                    $"the model's logits became NaN or infinite{(step is int s ? $" by step {s + 1}" : "")}; " +
+                    "its weights or its config are broken (the tokens drawn from them would be meaningless)");
+        }
+
+        /// <summary>The canvases [images][L], copied from the device, after checking that every step's logits were finite.</summary>
         public int[][] Canvases()
         {
+            RequireFiniteLogits(null);
             int length = model.Config.BlockSize;
             int[] all = canvasOnDevice.ToArray();
             return Enumerable.Range(0, images).Select(b => all[(b * length)..((b + 1) * length)]).ToArray();
@@ -264,6 +284,8 @@ public sealed class ParallelDecoder
             Chunk c = chunk;
             ArrayView<int> positions = orderOnDevice.Slice(c.From, c.Count), tokens = tokensOnDevice.Slice(0, images * c.Count);
             ArrayView<float> probabilities = probabilitiesOnDevice?.Slice(0, images * c.Count) ?? default;
+            // the raw logits of both halves, before guidance and the filters (which write -inf) touch them
+            model.Device.Ops.FlagNonFinite(logits.SubView(0, 2L * images * c.Count * model.Config.VocabSize), nonFiniteLogits.View);
             sampler.Sample(logits, images, c.Count, c.Cfg, c.Step, positions, indicesOnDevice.View, tokens, probabilities);
             model.Device.Ops.ScatterTokens(tokens, positions, canvasOnDevice.View, State.InputIds.View,
                 new ScatterShape(images, c.Count, model.Config.BlockSize, c.StepTokens, c.Column, c.FeedBack ? 1 : 0));
@@ -302,6 +324,7 @@ public sealed class ParallelDecoder
             tokensOnDevice?.Dispose();
             canvasOnDevice?.Dispose();
             probabilitiesOnDevice?.Dispose();
+            nonFiniteLogits?.Dispose();
         }
     }
 }

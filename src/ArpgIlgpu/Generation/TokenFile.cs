@@ -28,25 +28,15 @@ public sealed record TokenFile(IReadOnlyList<int>? Classes, IReadOnlyList<int[]>
     /// </summary>
     public static TokenFile Read(string path)
     {
-        if (Directory.Exists(path))
-            throw new InvalidParameterException(Parameter, path, "is a directory, not a JSON file");
-        var file = new FileInfo(path);
-        if (!file.Exists)
-            throw new InvalidParameterException(Parameter, path, "no such file");
-        if (file.Length > MaxFileBytes)
-            throw new InvalidParameterException(Parameter, path, $"{file.Length} bytes, more than the {MaxFileBytes} accepted");
+        ReadOnlyMemory<byte> text = InputFile.ReadUtf8(path, MaxFileBytes, Parameter);
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using JsonDocument doc = JsonDocument.Parse(text);
             return FromJson(doc.RootElement, path);
         }
         catch (JsonException e)
         {
             throw new InvalidParameterException(Parameter, path, $"not valid JSON ({e.Message})", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidParameterException(Parameter, path, $"cannot be read ({e.Message})", e);
         }
     }
 

@@ -1,5 +1,8 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
 
@@ -29,33 +32,39 @@ public static class ImageLoader
     /// <summary>The most pixels accepted (64 Mi: 192 MiB as RGB bytes).</summary>
     public const long MaxPixels = 64L << 20;
 
+    /// <summary>The largest image file read (a 64 Mi-pixel RGB PNG stored without compression is some 200 MiB).</summary>
+    public const long MaxFileBytes = 256L << 20;
+
+    /// <summary>
+    /// Decoders that read only the first frame of an animated GIF or a multi-page TIFF: a
+    /// 9 KB GIF may declare hundreds of full-canvas frames, and only the first is the picture.
+    /// </summary>
+    private static readonly Configuration FirstFrameOnly = CreateFirstFrameConfiguration();
+
     /// <summary>
     /// Reads <paramref name="path"/> and makes both sides multiples of <paramref name="multipleOf"/>
     /// as <paramref name="fit"/> says.
     /// </summary>
     public static RgbImage Read(string path, int multipleOf, ImageFit fit)
     {
-        CheckFile(path);
-        IImageInfo info;
-        IImageFormat? format;
-        try
-        {
-            info = Image.Identify(path, out format) ?? throw new InvalidInputException(
-                $"{path}: not an image format this program reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP)");
-        }
-        catch (Exception e) when (e is ImageFormatException or NotSupportedException or IOException)
-        {
-            throw new InvalidInputException($"{path}: the image is truncated or corrupt ({e.Message})", e);
-        }
+        // One read of a bounded size (a regular file or a pipe, see InputFile), then everything
+        // from memory: the header, the completeness check, the pixels.
+        byte[] file = InputFile.ReadAllBytes(path, MaxFileBytes);
+        if (file.Length == 0)
+            throw new InvalidInputException($"{path}: the file is empty");
+        // The header first: the size is refused before any pixel is decoded or checked.
+        IImageFormat? format = null;
+        IImageInfo info = Guarded(path, () => Image.Identify(FirstFrameOnly, file, out format)) ?? throw new InvalidInputException(
+            $"{path}: not an image format this program reads (PNG, JPEG, BMP, GIF, TGA, TIFF, WebP)");
         if (info.Width < 1 || info.Height < 1 || info.Width > MaxSide || info.Height > MaxSide
             || (long)info.Width * info.Height > MaxPixels)
             throw new InvalidInputException(
                 $"{path}: {info.Width}x{info.Height} pixels is outside the accepted size " +
                 $"(1 to {MaxSide} per side, at most {MaxPixels} pixels)");
+        if (IncompleteBecause(format!, file) is string problem)
+            throw new InvalidInputException($"{path}: the image is truncated or corrupt ({problem})");
 
-        if (format?.Name == "JPEG" && !JpegIsComplete(path))
-            throw new InvalidInputException($"{path}: the image is truncated or corrupt (the JPEG data ends before its end marker)");
-        using Image<Rgb24> image = Decode(path);
+        using Image<Rgb24> image = Decode(path, file);
         if (image.Width != info.Width || image.Height != info.Height)
             throw new InvalidInputException($"{path}: the header says {info.Width}x{info.Height}, the pixel data differs");
         Fit(path, image, multipleOf, fit);
@@ -64,34 +73,43 @@ public static class ImageLoader
         return new RgbImage(image.Width, image.Height, pixels);
     }
 
-    private static void CheckFile(string path)
+    /// <summary>
+    /// Why the file does not hold its whole image, for the formats whose decoder fills missing
+    /// rows without complaint (JPEG, PNG, BMP); null when it is whole.
+    /// </summary>
+    private static string? IncompleteBecause(IImageFormat format, byte[] file) => format.Name switch
     {
-        if (Directory.Exists(path))
-            throw new InvalidInputException($"{path}: is a directory, not an image file");
-        var file = new FileInfo(path);
-        if (!file.Exists)
-            throw new InvalidInputException($"{path}: no such file");
-        if (file.Length == 0)
-            throw new InvalidInputException($"{path}: the file is empty");
-    }
+        "JPEG" => JpegEndCheck.IsComplete(new MemoryStream(file)) ? null : "the JPEG data ends before its end marker",
+        "PNG" => PngEndCheck.Problem(file),
+        "BMP" => BmpEndCheck.Problem(file),
+        _ => null,
+    };
 
-    private static bool JpegIsComplete(string path)
-    {
-        using FileStream stream = File.OpenRead(path);
-        return JpegEndCheck.IsComplete(stream);
-    }
+    private static Image<Rgb24> Decode(string path, byte[] file) => Guarded(path, () => Image.Load<Rgb24>(FirstFrameOnly, file));
 
-    private static Image<Rgb24> Decode(string path)
+    /// <summary>
+    /// Runs a decoder step, turning what ImageSharp throws at damaged data (its own exceptions and
+    /// the range errors of its parsers) into one line naming the file.
+    /// </summary>
+    private static T Guarded<T>(string path, Func<T> decode)
     {
         try
         {
-            return Image.Load<Rgb24>(path);
+            return decode();
         }
         catch (Exception e) when (e is ImageFormatException or NotSupportedException or IOException
                                       or InvalidOperationException or IndexOutOfRangeException or ArgumentException)
         {
             throw new InvalidInputException($"{path}: the image is truncated or corrupt ({e.Message})", e);
         }
+    }
+
+    private static Configuration CreateFirstFrameConfiguration()
+    {
+        Configuration configuration = Configuration.Default.Clone();
+        configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
+        configuration.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
+        return configuration;
     }
 
     /// <summary>Crops or resizes in place so that both sides are multiples of f, or throws.</summary>

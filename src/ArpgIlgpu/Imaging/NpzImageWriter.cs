@@ -51,6 +51,7 @@ public sealed class NpzImageWriter : IDisposable
         this.width = width;
         byte[] npyHeader = NpyHeader(count, height, width);
         memberLength = npyHeader.Length + (long)count * height * width * 3;
+        AtomicFile.RequireWritable(path);
         temporary = AtomicFile.TemporaryPathFor(path);
         file = Io(() => new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 1 << 20));
         try

@@ -28,8 +28,7 @@ public sealed class PngBatch : IDisposable
     /// </summary>
     public void Add(string path, RgbImage image, IReadOnlyDictionary<string, string>? text = null)
     {
-        if (Directory.Exists(path))
-            throw new InvalidInputException($"{path}: is a directory, cannot write an image there");
+        AtomicFile.RequireWritable(path);
         string temporary = AtomicFile.TemporaryPathFor(path);
         pending.Add((temporary, Path.GetFullPath(path)));
         try

@@ -84,6 +84,8 @@ public sealed record ArpgConfig
     /// <summary>The "no class" token of the unconditional rows of classifier-free guidance.</summary>
     public int NoClassTokenId => VocabSize + NumClasses + 1;
 
+    private const int MaxDim = 1 << 14, MaxLayers = 1 << 10, MaxVocab = 1 << 20, MaxClasses = 1 << 20, MaxBlockSize = 1 << 16;
+
     /// <summary>Throws <see cref="InvalidInputException"/> naming the first inconsistent field.</summary>
     public ArpgConfig Validate(string source)
     {
@@ -93,6 +95,15 @@ public sealed record ArpgConfig
                 throw new InvalidInputException($"{source}: {message}");
         }
         Check(Dim > 0 && Layers > 0 && Heads > 0, "dim, n_layer and n_head must be positive");
+        // Bounds far above any trained model that keep every size derived from them (FFN hidden,
+        // embedding rows, element counts) within 32-bit indices; memory is checked at load.
+        Check(Dim <= MaxDim, $"dim {Dim} is above the {MaxDim} supported");
+        Check(Layers <= MaxLayers, $"n_layer {Layers} is above the {MaxLayers} supported");
+        Check(VocabSize <= MaxVocab, $"vocab_size {VocabSize} is above the {MaxVocab} supported");
+        Check(NumClasses <= MaxClasses, $"num_classes {NumClasses} is above the {MaxClasses} supported");
+        Check(BlockSize <= MaxBlockSize, $"block_size {BlockSize} is above the {MaxBlockSize} supported");
+        Check(MultipleOf <= MaxDim, $"multiple_of {MultipleOf} is above the {MaxDim} supported");
+        Check(FfnDimMultiplier is null or <= 16, $"ffn_dim_multiplier {FfnDimMultiplier} is above the 16 supported");
         Check(Layers % 2 == 0, $"n_layer {Layers} must be even (half self-attention, half cross-attention layers)");
         Check(Dim % Heads == 0, $"dim {Dim} must be a multiple of n_head {Heads}");
         Check(HeadDim % 4 == 0, $"head dim {HeadDim} must be a multiple of 4 (2-D RoPE)");
@@ -140,7 +151,7 @@ public sealed record ArpgConfig
     }
 
     /// <summary>Parameters in the model (for reports).</summary>
-    public long ParameterCount => ExpectedTensors().Values.Sum(s => s.Aggregate(1L, (a, b) => a * b));
+    public long ParameterCount => checked(ExpectedTensors().Values.Sum(s => s.Aggregate(1L, (a, b) => a * b)));
 
     /// <summary>Reads the "arpg" object of the fixture JSON schema (official ModelArgs names).</summary>
     public static ArpgConfig FromJson(JsonElement arpg, string source)

@@ -106,7 +106,8 @@ public sealed class ArpgWeights : IDisposable
     {
         IReadOnlyDictionary<string, int[]> expected = config.ExpectedTensors();
         ShapeCheck.Verify(stateDict, expected, ignoreUnexpected: _ => false, hint: "is the ARPG config the one this checkpoint was trained with?");
-        return new ArpgWeights(config, new WeightLoader(device, precision, expected, stateDict.ReadFloat32));
+        RequireRoom(device, config, precision);
+        return new ArpgWeights(config, new WeightLoader(device, precision, expected, FiniteWeights.Reader(stateDict)));
     }
 
     /// <summary>
@@ -117,6 +118,7 @@ public sealed class ArpgWeights : IDisposable
         Precision precision = Precision.Fp32)
     {
         IReadOnlyDictionary<string, int[]> shapes = config.ExpectedTensors();
+        RequireRoom(device, config, precision);
         var rng = new Random(seed);
         return new ArpgWeights(config, new WeightLoader(device, precision, shapes, name =>
         {
@@ -128,6 +130,11 @@ public sealed class ArpgWeights : IDisposable
             return data;
         }));
     }
+
+    /// <summary>Refuses a config whose weights (matrices in <paramref name="precision"/>) cannot fit on the device, before any is made.</summary>
+    private static void RequireRoom(ComputeDevice device, ArpgConfig config, Precision precision) =>
+        MemoryCheck.RequireRoom(device, checked(config.ParameterCount * (precision == Precision.Fp16 ? 2 : 4)),
+            $"the transformer's weights ({config.ParameterCount:N0} parameters, {config.Layers} layers of dim {config.Dim})");
 
     /// <summary>Bytes of all weights on the device.</summary>
     public long Bytes => All().Sum(t => t.Bytes);

@@ -20,14 +20,10 @@ public sealed record ModelConfigFile(string Path, ArpgConfig? Arpg, VqConfig? Vq
     /// <summary>Reads and validates a config file; errors name the file and the field.</summary>
     public static ModelConfigFile Read(string path)
     {
-        var info = new FileInfo(path);
-        if (!info.Exists)
-            throw new InvalidParameterException(Parameter, path, "no such file");
-        if (info.Length > MaxBytes)
-            throw new InvalidParameterException(Parameter, path, $"{info.Length} bytes; a config file is at most {MaxBytes}");
+        ReadOnlyMemory<byte> text = InputFile.ReadUtf8(path, MaxBytes, Parameter);
         try
         {
-            using JsonDocument doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using JsonDocument doc = JsonDocument.Parse(text);
             JsonElement root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw new InvalidParameterException(Parameter, path, "expected a JSON object {\"arpg\": {...}, \"vq\": {...}}");
@@ -44,10 +40,6 @@ public sealed record ModelConfigFile(string Path, ArpgConfig? Arpg, VqConfig? Vq
         catch (JsonException e)
         {
             throw new InvalidParameterException(Parameter, path, $"not valid JSON ({e.Message})", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidParameterException(Parameter, path, $"cannot be read ({e.Message})", e);
         }
     }
 }

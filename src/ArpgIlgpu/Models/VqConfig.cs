@@ -60,16 +60,17 @@ public sealed record VqConfig
             if (!ok)
                 throw new InvalidInputException($"{source}: {message}");
         }
-        Check(CodebookSize > 0, $"codebook_size {CodebookSize} must be positive");
-        Check(CodebookEmbedDim > 0, $"codebook_embed_dim {CodebookEmbedDim} must be positive");
-        Check(Ch > 0, $"ch {Ch} must be positive");
+        // Upper bounds far above any trained tokenizer that keep derived sizes within 32 bits.
+        Check(CodebookSize is > 0 and <= 1 << 20, $"codebook_size {CodebookSize} must be 1 to {1 << 20}");
+        Check(CodebookEmbedDim is > 0 and <= 4096, $"codebook_embed_dim {CodebookEmbedDim} must be 1 to 4096");
+        Check(Ch is > 0 and <= 4096, $"ch {Ch} must be 1 to 4096");
         Check(ChMult.Count is > 0 and <= 8, $"ch_mult must list 1 to 8 levels, found {ChMult.Count}");
-        Check(ChMult.All(m => m > 0), "every ch_mult entry must be positive");
+        Check(ChMult.All(m => m is > 0 and <= 64), "every ch_mult entry must be 1 to 64");
         for (int i = 0; i < Levels; i++)
             Check(LevelChannels(i) % NormGroups == 0,
                 $"ch * ch_mult[{i}] = {LevelChannels(i)} must be a multiple of {NormGroups} (GroupNorm groups)");
-        Check(ZChannels > 0, $"z_channels {ZChannels} must be positive");
-        Check(NumResBlocks > 0, $"num_res_blocks {NumResBlocks} must be positive");
+        Check(ZChannels is > 0 and <= 4096, $"z_channels {ZChannels} must be 1 to 4096");
+        Check(NumResBlocks is > 0 and <= 64, $"num_res_blocks {NumResBlocks} must be 1 to 64");
         return this;
     }
 
@@ -183,5 +184,5 @@ public sealed record VqConfig
     public static IReadOnlyList<string> IgnoredTensors { get; } = ["quantize.codebook_used"];
 
     /// <summary>Parameters in the model (for reports).</summary>
-    public long ParameterCount => ExpectedTensors().Values.Sum(s => s.Aggregate(1L, (a, b) => a * b));
+    public long ParameterCount => checked(ExpectedTensors().Values.Sum(s => s.Aggregate(1L, (a, b) => a * b)));
 }

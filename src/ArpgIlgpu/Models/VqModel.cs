@@ -66,7 +66,8 @@ public sealed class VqModel : IDisposable
     {
         ShapeCheck.Verify(weights, config.ExpectedTensors(), VqConfig.IgnoredTensors.Contains,
             "is the VQ config the one this checkpoint was trained with?");
-        return new VqModel(device, config, weights.ReadFloat32);
+        RequireRoom(device, config);
+        return new VqModel(device, config, FiniteWeights.Reader(weights));
     }
 
     /// <summary>
@@ -77,6 +78,7 @@ public sealed class VqModel : IDisposable
     public static VqModel CreateRandom(ComputeDevice device, VqConfig config, int seed)
     {
         IReadOnlyDictionary<string, int[]> shapes = config.ExpectedTensors();
+        RequireRoom(device, config);
         var rng = new Random(seed);
         return new VqModel(device, config, name =>
         {
@@ -91,6 +93,10 @@ public sealed class VqModel : IDisposable
             return data;
         });
     }
+
+    /// <summary>Refuses a config whose weights (float32) cannot fit on the device, before any is made.</summary>
+    private static void RequireRoom(ComputeDevice device, VqConfig config) =>
+        MemoryCheck.RequireRoom(device, checked(config.ParameterCount * 4), $"the tokenizer's weights ({config.ParameterCount:N0} parameters)");
 
     private long ScratchBudget => Math.Min(Device.Accelerator.MemorySize / 4, MaxScratchBytes);
 
@@ -235,6 +241,13 @@ public sealed class VqModel : IDisposable
                 $"{ComputeDevice.FormatBytes(perImage)} of VQ activations, more than the {ComputeDevice.FormatBytes(budget)} allowed");
         }
     }
+
+    /// <summary>
+    /// Throws an <see cref="InvalidInputException"/> when one image of
+    /// <paramref name="gridHeight"/> x <paramref name="gridWidth"/> tokens cannot be decoded
+    /// here (its activations exceed the device's share), before any work is done for it.
+    /// </summary>
+    public void RequireDecodable(int gridHeight, int gridWidth) => RequireGrid(1, gridHeight, gridWidth);
 
     /// <summary>The token grid of an image size; throws when a side is not a positive multiple of f.</summary>
     private (int GridHeight, int GridWidth) RequireImageSize(int batch, int height, int width)

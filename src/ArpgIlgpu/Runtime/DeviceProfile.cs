@@ -33,7 +33,7 @@ public sealed record DeviceProfile
 
     /// <summary>
     /// Matrix multiplication with fp16 weights when tensor cores are asked for
-    /// (<see cref="ComputeDevice.Open"/>'s tensorCores, <c>--tensor-cores</c>): activations rounded to
+    /// (<see cref="ComputeDevice.Open"/>'s tensorCores): activations rounded to
     /// fp16 too, float32 sums. Off by default: it has not yet run on a GPU.
     /// </summary>
     public required GemmVariant TensorCoreGemm { get; init; }

@@ -42,6 +42,9 @@ internal sealed class MemoryBudget
     /// <summary>Bytes allocated now.</summary>
     public long Used => Interlocked.Read(ref used);
 
+    /// <summary>Bytes that could be reserved now, here and in the parent.</summary>
+    public long Available => Math.Min(Limit - Used, parent?.Available ?? long.MaxValue);
+
     /// <summary>
     /// Counts <paramref name="bytes"/> as allocated if they fit here and in the parent; returns
     /// null on success, else the budget that is short (nothing is counted then).

@@ -82,10 +82,8 @@ public sealed class WeightManifest
         string path = Path.Combine(cacheDirectory, FileName);
         if (!File.Exists(path))
             return this;
-        long length = new FileInfo(path).Length;
-        if (length > MaxManifestBytes)
-            throw new InvalidInputException($"manifest {path} is {length} bytes; a manifest is at most {MaxManifestBytes} bytes");
-        return WithOverrides(File.ReadAllText(path), $"manifest {path}");
+        ReadOnlyMemory<byte> text = InputFile.ReadUtf8(path, MaxManifestBytes, "manifest");
+        return WithOverrides(System.Text.Encoding.UTF8.GetString(text.Span), $"manifest {path}");
     }
 
     /// <summary>The file of model <paramref name="model"/> (case-insensitive), or an error listing the valid names.</summary>

@@ -100,6 +100,20 @@ public class FailureCliTests
         AssertOneErrorLine(result, 3, "connection refused");
     }
 
+    /// <summary>Every --download against a server that answers 404: one line, exit 3.</summary>
+    [LinuxTheory, MemberData(nameof(NetworkCases))]
+    public async Task WhenTheServerAnswers404EveryDownloadFailsInOneLineWithExitCode3(string[] template)
+    {
+        using var dir = new TempDirectory();
+        WriteInputs(dir);
+        await using var server = new FakeWeightServer();
+        var environment = new Dictionary<string, string> { ["ARPG_HOME"] = dir.File("cache"), ["ARPG_MIRROR"] = server.BaseUrl.AbsoluteUri };
+
+        CliResult result = CliProcess.Run(dir.Path, environment, null, Expand(template, dir));
+
+        AssertOneErrorLine(result, 3, "HTTP 404");
+    }
+
     [DevFullTheory, MemberData(nameof(StdoutCases))]
     public void WithStdoutOnAFullDiskEveryCommandFailsInOneLineWithExitCode4(string[] template)
     {
