@@ -6,7 +6,8 @@ namespace GenerateOne;
 
 /// <summary>
 /// One picture of one class, saved as PNG: the library's whole path in a few lines.
-///   GenerateOne [OUT.png] [CLASS] [MODEL]   MODEL: tiny-random (default: noise, no download) or
+///   GenerateOne [OUT.png] [CLASS] [MODEL]   CLASS: a number or an ImageNet name (default: golden retriever)
+///                                           MODEL: tiny-random (default: noise, no download) or
 ///                                           ARPG-L, ARPG-XL, ARPG-XXL (weights downloaded once into the cache)
 /// </summary>
 public static class Program
@@ -14,11 +15,9 @@ public static class Program
     public static int Main(string[] args)
     {
         string output = args.Length > 0 ? args[0] : "generated.png";
-        int classLabel = 207; // ImageNet 207: golden retriever
-        if (args.Length > 1 && !int.TryParse(args[1], out classLabel))
-            return Fail($"CLASS '{args[1]}' is not an integer class label");
         try
         {
+            int classLabel = ImageNetClasses.Find(args.Length > 1 ? args[1] : "golden retriever").Number; // a number or a name
             using ImagePipeline pipeline = ImagePipeline.FromPretrained(args.Length > 2 ? args[2] : "tiny-random");
             RgbImage[] images = pipeline.Generate([classLabel], new GenerationOptions { Steps = 64, Cfg = 4f });
             PngFile.Write(output, images[0]);

@@ -1,7 +1,13 @@
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Bmp;
 using SixLabors.ImageSharp.Formats.Gif;
+using SixLabors.ImageSharp.Formats.Jpeg;
+using SixLabors.ImageSharp.Formats.Pbm;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Formats.Tga;
 using SixLabors.ImageSharp.Formats.Tiff;
+using SixLabors.ImageSharp.Formats.Webp;
 using SixLabors.ImageSharp.Metadata;
 using SixLabors.ImageSharp.PixelFormats;
 using SixLabors.ImageSharp.Processing;
@@ -104,9 +110,16 @@ public static class ImageLoader
         }
     }
 
+    /// <summary>
+    /// ImageSharp's formats with GIF and TIFF decoding their first frame only, in a configuration
+    /// of its own: <c>Configuration.Default.Clone()</c> shares the default's format manager, so a
+    /// decoder set on a clone would change every <c>Image.Load</c> of the process.
+    /// </summary>
     private static Configuration CreateFirstFrameConfiguration()
     {
-        Configuration configuration = Configuration.Default.Clone();
+        var configuration = new Configuration(new PngConfigurationModule(), new JpegConfigurationModule(),
+            new GifConfigurationModule(), new BmpConfigurationModule(), new PbmConfigurationModule(),
+            new TgaConfigurationModule(), new TiffConfigurationModule(), new WebpConfigurationModule());
         configuration.ImageFormatsManager.SetDecoder(GifFormat.Instance, new GifDecoder { DecodingMode = FrameDecodingMode.First });
         configuration.ImageFormatsManager.SetDecoder(TiffFormat.Instance, new TiffDecoder { DecodingMode = FrameDecodingMode.First });
         return configuration;

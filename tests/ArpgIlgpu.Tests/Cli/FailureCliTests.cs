@@ -172,16 +172,6 @@ public class FailureCliTests
     }
 }
 
-/// <summary>A theory that needs Linux (/proc, /bin/sh).</summary>
-public sealed class LinuxTheoryAttribute : TheoryAttribute
-{
-    /// <summary>Skips the test on other systems.</summary>
-    public LinuxTheoryAttribute()
-    {
-        if (!OperatingSystem.IsLinux())
-            Skip = "needs Linux: /proc and /bin/sh";
-    }
-}
 
 /// <summary>A theory that needs /dev/full (Linux), where every write fails with "no space left".</summary>
 public sealed class DevFullTheoryAttribute : TheoryAttribute

@@ -31,11 +31,9 @@ public sealed class InputFileTests
         return cases;
     }
 
-    [Theory, MemberData(nameof(SpecialFileCases))]
+    [LinuxTheory("device nodes, FIFOs and sockets (statx)"), MemberData(nameof(SpecialFileCases))]
     public async Task EveryReaderRefusesSpecialFilesInOneLine(string reader, string kind)
     {
-        if (!OperatingSystem.IsLinux())
-            return;
         using var dir = new TempDirectory();
         string path = dir.File("input");
         Task writer = SpecialFiles.Make(kind, path);
@@ -51,11 +49,9 @@ public sealed class InputFileTests
             Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1L << 30, "the refusal read past 1 GiB");
     }
 
-    [Fact]
+    [LinuxFact("device nodes, FIFOs and sockets (statx)")]
     public void KindsAreToldApart()
     {
-        if (!OperatingSystem.IsLinux())
-            return;
         using var dir = new TempDirectory();
         File.WriteAllText(dir.File("file"), "x");
         Assert.Equal(FileKind.Regular, FileKinds.Of(dir.File("file")));
@@ -68,11 +64,9 @@ public sealed class InputFileTests
     }
 
     /// <summary>Regular files and pipes of sizes around the cap: read whole up to it, refused past it.</summary>
-    [Fact]
+    [LinuxFact("device nodes, FIFOs and sockets (statx)")]
     public async Task ReadsStopAtTheCap()
     {
-        if (!OperatingSystem.IsLinux())
-            return;
         var random = new Random(20);
         using var dir = new TempDirectory();
         for (int trial = 0; trial < 40; trial++)
@@ -95,13 +89,11 @@ public sealed class InputFileTests
     }
 
     /// <summary>A checkpoint read from a pipe (<c>inspect &lt;(cat x.pt)</c>) has the same tensors as the file.</summary>
-    [Theory]
+    [LinuxTheory("device nodes, FIFOs and sockets (statx)")]
     [InlineData("arpg.pt")]
     [InlineData("arpg.safetensors")]
     public async Task CheckpointsAreReadFromPipes(string suffix)
     {
-        if (!OperatingSystem.IsLinux())
-            return;
         string file = Fixtures.PathOf("tiny", suffix);
         using var dir = new TempDirectory();
         Task writer = SpecialFiles.Pipe(dir.File("pipe"), File.ReadAllBytes(file));

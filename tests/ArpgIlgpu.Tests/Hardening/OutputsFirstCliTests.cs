@@ -12,23 +12,22 @@ public sealed class OutputsFirstCliTests
     private static string[] Generate(string folder, params string[] extra) =>
         ["generate", "--model", "tiny-random", "--classes", "1,2", "--steps", "1", "--device", "cpu", "--out", folder, .. extra];
 
-    /// <summary>Bad --save-tokens targets, with the out folder as {out}: each refused before any PNG is written.</summary>
+    /// <summary>Bad --save-tokens targets, with the out folder as {out} and its PNGs as {png0}, {png1}: each refused before any PNG is written.</summary>
     public static TheoryData<string> BadTokenTargets() =>
     [
-        "{out}/0000_class1.png", "{out}/0001_class2.png", "{out}/./0001_class2.png", "{out}/../out/0000_class1.png",
+        "{out}/{png0}", "{out}/{png1}", "{out}/./{png1}", "{out}/../out/{png0}",
         "{out}", "{dir}/missing/tokens.json", "{dir}/link-to-null", "{dir}/a-directory", "{out}/grid.png",
     ];
 
-    [Theory, MemberData(nameof(BadTokenTargets))]
+    [LinuxTheory("device nodes, FIFOs and sockets (statx)"), MemberData(nameof(BadTokenTargets))]
     public void GenerateRefusesABadSaveTokensTargetBeforeItsFirstStep(string template)
     {
-        if (!OperatingSystem.IsLinux())
-            return;
         using var dir = new TempDirectory();
         string output = dir.File("out");
         Directory.CreateDirectory(dir.File("a-directory"));
         File.CreateSymbolicLink(dir.File("link-to-null"), "/dev/null");
-        string target = template.Replace("{out}", output).Replace("{dir}", dir.Path);
+        string target = template.Replace("{out}", output).Replace("{dir}", dir.Path)
+            .Replace("{png0}", ArpgIlgpu.Cli.OutputFolder.ImageName(0, 1)).Replace("{png1}", ArpgIlgpu.Cli.OutputFolder.ImageName(1, 2));
         CliResult result = CliInvocation.Run(Generate(output, "--grid", "--save-tokens", target));
         Assert.Equal(2, result.ExitCode);
         Assert.Contains("--save-tokens", result.Error);
@@ -61,11 +60,9 @@ public sealed class OutputsFirstCliTests
         return cases;
     }
 
-    [Theory, MemberData(nameof(SpecialInputs))]
+    [LinuxTheory("device nodes, FIFOs and sockets (statx)"), MemberData(nameof(SpecialInputs))]
     public async Task CommandsRefuseSpecialInputFiles(string command, string kind)
     {
-        if (!OperatingSystem.IsLinux())
-            return;
         using var dir = new TempDirectory();
         string file = dir.File("input");
         Task writer = SpecialFiles.Make(kind, file);

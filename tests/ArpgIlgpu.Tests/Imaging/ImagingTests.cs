@@ -1,5 +1,6 @@
 using ArpgIlgpu.Imaging;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Gif;
 using SixLabors.ImageSharp.PixelFormats;
 using Xunit;
 
@@ -36,6 +37,27 @@ public class ImagingTests
         float[] x = image.ToModelInput();
         float[] expected = [-1f, 102 / 127.5f - 1, 1f, 127 / 127.5f - 1, 51 / 127.5f - 1, 128 / 127.5f - 1];
         TestData.AssertClose(expected, x, rtol: 0, atol: 1e-7f);
+    }
+
+    /// <summary>Reading a user's image decodes its first frame only, and leaves ImageSharp's own default (all frames) alone.</summary>
+    [Fact]
+    public void FirstFrameDecodingChangesNoOtherImageLoad()
+    {
+        using var dir = new TempDirectory();
+        using (var gif = new Image<Rgb24>(16, 16, new Rgb24(10, 20, 30)))
+        {
+            gif.Frames.AddFrame(gif.Frames.RootFrame);
+            gif.Frames.AddFrame(gif.Frames.RootFrame);
+            gif.SaveAsGif(dir.File("three.gif"));
+        }
+
+        RgbImage first = ImageLoader.Read(dir.File("three.gif"), 16, ImageFit.Reject);
+        using var all = Image.Load<Rgb24>(dir.File("three.gif"));
+
+        Assert.Equal((16, 16), (first.Width, first.Height));
+        Assert.Equal(3, all.Frames.Count);
+        var decoder = Assert.IsType<GifDecoder>(Configuration.Default.ImageFormatsManager.FindDecoder(GifFormat.Instance));
+        Assert.Equal(SixLabors.ImageSharp.Metadata.FrameDecodingMode.All, decoder.DecodingMode);
     }
 
     [Fact]

@@ -13,7 +13,11 @@ public static class CliInvocation
     public static CliResult Run(params string[] args) => Run(CancellationToken.None, args);
 
     /// <summary>Runs `arpg <paramref name="args"/>`; cancelling <paramref name="cancel"/> acts as Ctrl-C does.</summary>
-    public static CliResult Run(CancellationToken cancel, params string[] args)
+    public static CliResult Run(CancellationToken cancel, params string[] args) =>
+        Capture(() => ArpgIlgpu.Cli.ArpgCommand.Run(args, cancel));
+
+    /// <summary>Runs a program's main (the CLI, a sample) and returns its exit code and what it printed.</summary>
+    public static CliResult Capture(Func<int> main)
     {
         TextWriter originalOut = Console.Out, originalError = Console.Error;
         var output = new StringWriter();
@@ -22,7 +26,7 @@ public static class CliInvocation
         Console.SetError(error);
         try
         {
-            int exitCode = ArpgIlgpu.Cli.ArpgCommand.Run(args, cancel);
+            int exitCode = main();
             return new CliResult(exitCode, output.ToString(), error.ToString());
         }
         finally

@@ -31,8 +31,8 @@ public class SampleProgramErrorTests
         string config = Fixtures.PathOf("tiny", "json"), arpg = Fixtures.PathOf("tiny", "arpg.pt"), vq = Fixtures.PathOf("tiny", "vq.pt");
         return
         [
-            ["GenerateOne", new[] { "out.png", "golden" }, "CLASS 'golden' is not an integer"],
-            ["GenerateOne", new[] { "out.png", "5000" }, "class 5000 is outside 0..999"],
+            ["GenerateOne", new[] { "out.png", "golden retreiver" }, "'golden retreiver' is not an ImageNet class name (closest: 207 golden retriever"],
+            ["GenerateOne", new[] { "out.png", "5000" }, "class 5000: ImageNet classes are 0..999"],
             ["Inpaint", new[] { "missing.png", "mask.png", "3", config, arpg, vq, "out.png" }, "missing.png"],
             ["Inpaint", new[] { "in.png", "mask.png", "three", config, arpg, vq, "out.png" }, "CLASS 'three' is not an integer"],
             ["Inpaint", new[] { "in.png", "mask.png", "3", "missing.json", arpg, vq, "out.png" }, "missing.json"],
