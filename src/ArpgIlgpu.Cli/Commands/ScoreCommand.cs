@@ -46,11 +46,9 @@ internal static class ScoreCommand
             if (file.Classes is null)
                 throw new InvalidInputException($"--tokens {tokensPath}: scoring needs \"classes\", one per image");
             string? heatmapFolder = heatmapPath is null ? null : OutputFolder.Prepare(heatmapPath);
-            ulong firstSeed = parsed.GetValue(seed);
             IReadOnlyList<int[]> imageOrders = parsed.GetValue(orders) is string ordersPath
                 ? ReadOrders(ordersPath, file.Tokens.Count)
-                : Enumerable.Range(0, file.Tokens.Count)
-                    .Select(i => RandomOrder.Draw(choice.Arpg.BlockSize, firstSeed + (ulong)i)).ToArray();
+                : RandomOrder.PerImage(choice.Arpg.BlockSize, file.Tokens.Count, parsed.GetValue(seed));
 
             int batchSize = parsed.GetValue(batch);
             if (batchSize < 1)

@@ -29,4 +29,11 @@ public static class RandomOrder
         }
         return order;
     }
+
+    /// <summary>
+    /// One order per image for scoring: image i of <paramref name="images"/> is read in the order of
+    /// seed <paramref name="seed"/> + i (so a file scored in batches gets the orders it gets in one).
+    /// </summary>
+    public static int[][] PerImage(int length, int images, ulong seed) =>
+        Enumerable.Range(0, images).Select(i => Draw(length, seed + (ulong)i)).ToArray();
 }
