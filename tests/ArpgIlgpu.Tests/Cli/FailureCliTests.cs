@@ -171,15 +171,3 @@ public class FailureCliTests
         PngFile.Write(dir.File("mask.png"), new RgbImage(128, 128, Enumerable.Repeat((byte)255, 128 * 128 * 3).ToArray()));
     }
 }
-
-
-/// <summary>A theory that needs /dev/full (Linux), where every write fails with "no space left".</summary>
-public sealed class DevFullTheoryAttribute : TheoryAttribute
-{
-    /// <summary>Skips the test where there is no /dev/full.</summary>
-    public DevFullTheoryAttribute()
-    {
-        if (!File.Exists("/dev/full"))
-            Skip = "needs /dev/full (Linux) to simulate a full disk";
-    }
-}
