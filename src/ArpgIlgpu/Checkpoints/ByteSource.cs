@@ -1,12 +1,16 @@
 using ArpgIlgpu.Runtime;
-using System.IO.MemoryMappedFiles;
+using Microsoft.Win32.SafeHandles;
 
 namespace ArpgIlgpu.Checkpoints;
 
 /// <summary>
-/// The bytes of a checkpoint, read in place: a memory-mapped file (so a 5 GB checkpoint opens
-/// without being read, and only the tensors asked for are ever touched) or an array in memory
-/// (tests, fuzzing). Every read is bounds-checked here, in one place, against the real length.
+/// The bytes of a checkpoint: a file read at offsets (so a 5 GB checkpoint opens without being
+/// read, and only the tensors asked for are ever read) or an array in memory (pipes, tests,
+/// fuzzing). Every read is bounds-checked here, in one place, against the real length. A file
+/// is read with positioned reads into the caller's buffers, not mapped: the pages of a mapping
+/// count in the process's resident memory for as long as it is mapped, so a mapped checkpoint
+/// whose tensors were uploaded to a host-memory device (the CPU accelerator, PoCL) stayed
+/// resident beside them, twice the weights (10.4 GB for a 5.2 GB ARPG-XXL checkpoint).
 /// </summary>
 internal abstract class ByteSource : IDisposable
 {
@@ -19,49 +23,60 @@ internal abstract class ByteSource : IDisposable
     public abstract long Length { get; }
 
     /// <summary>
-    /// The bytes [offset, offset + length), valid until the source is disposed. Throws
+    /// The bytes [offset, offset + length): for the small structures of an index (headers, zip
+    /// directories, pickles); tensors are read with <see cref="ReadInto"/>. Throws
     /// <see cref="CheckpointFormatException"/> naming <paramref name="what"/> when they lie outside.
     /// </summary>
-    public ReadOnlySpan<byte> Span(long offset, long length, string what)
+    public ReadOnlySpan<byte> Read(long offset, long length, string what)
+    {
+        RequireInside(offset, length, what);
+        if (length > Array.MaxLength)
+            throw Error($"{what} is {length} bytes, more than one read can hold ({Array.MaxLength})");
+        return ReadUnchecked(offset, (int)length);
+    }
+
+    /// <summary>Fills <paramref name="destination"/> with the bytes from <paramref name="offset"/> on (bounds-checked as <see cref="Read"/>).</summary>
+    public void ReadInto(long offset, Span<byte> destination, string what)
+    {
+        RequireInside(offset, destination.Length, what);
+        ReadUnchecked(offset, destination);
+    }
+
+    /// <summary>Throws naming <paramref name="what"/> unless [offset, offset + length) lies inside the source.</summary>
+    public void RequireInside(long offset, long length, string what)
     {
         if (offset < 0 || length < 0 || offset > Length || length > Length - offset)
             throw Error($"{what} (bytes {offset}..{offset + length}) lies outside the file ({Length} bytes)");
-        if (length > int.MaxValue)
-            throw Error($"{what} is {length} bytes, more than one read can hold ({int.MaxValue})");
-        return SpanUnchecked(offset, (int)length);
     }
 
     /// <summary>An exception for this file with the given problem.</summary>
     public CheckpointFormatException Error(string problem) => new(DisplayName, problem);
 
-    protected abstract ReadOnlySpan<byte> SpanUnchecked(long offset, int length);
+    protected abstract ReadOnlySpan<byte> ReadUnchecked(long offset, int length);
+
+    protected abstract void ReadUnchecked(long offset, Span<byte> destination);
 
     public abstract void Dispose();
 
     /// <summary>
-    /// Maps a regular file read-only; a pipe (<c>&lt;(cat x.pt)</c>), which cannot be mapped or
-    /// seeked, is read into memory, at most <see cref="MaxPipeBytes"/>; anything else (a folder, a
+    /// Opens a regular file for reading; a pipe (<c>&lt;(cat x.pt)</c>), which cannot be seeked, is
+    /// read into memory, at most <see cref="MaxPipeBytes"/>; anything else (a folder, a
     /// device), a missing or an unreadable file is bad input.
     /// </summary>
-    public static ByteSource Map(string path)
+    public static ByteSource Open(string path)
     {
         if (InputFile.RequireReadable(path) == FileKind.Pipe)
             return new InMemory(InputFile.ReadAllBytes(path, MaxPipeBytes), path);
-        FileStream stream;
+        SafeFileHandle handle;
         try
         {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             throw new InvalidInputException($"{path}: cannot open: {e.Message}", e);
         }
-        if (stream.Length == 0)
-        {
-            stream.Dispose();
-            return new InMemory(ReadOnlyMemory<byte>.Empty, path); // an empty file cannot be mapped; the readers reject it
-        }
-        return new MappedFile(stream, path);
+        return new RegularFile(handle, path);
     }
 
     /// <summary>
@@ -76,43 +91,38 @@ internal abstract class ByteSource : IDisposable
     private sealed class InMemory(ReadOnlyMemory<byte> bytes, string displayName) : ByteSource(displayName)
     {
         public override long Length => bytes.Length;
-        protected override ReadOnlySpan<byte> SpanUnchecked(long offset, int length) => bytes.Span.Slice((int)offset, length);
+        protected override ReadOnlySpan<byte> ReadUnchecked(long offset, int length) => bytes.Span.Slice((int)offset, length);
+        protected override void ReadUnchecked(long offset, Span<byte> destination) => ReadUnchecked(offset, destination.Length).CopyTo(destination);
         public override void Dispose() { }
     }
 
-    private sealed unsafe class MappedFile : ByteSource
+    /// <summary>A file read with positioned reads (pread), which leave nothing of it resident in this process.</summary>
+    private sealed class RegularFile(SafeFileHandle handle, string displayName) : ByteSource(displayName)
     {
-        private readonly MemoryMappedFile _file;
-        private readonly MemoryMappedViewAccessor _view;
-        private readonly long _length;
-        private byte* _base;
+        private readonly long length = RandomAccess.GetLength(handle);
 
-        public MappedFile(FileStream stream, string displayName) : base(displayName)
+        public override long Length => length;
+
+        protected override ReadOnlySpan<byte> ReadUnchecked(long offset, int count)
         {
-            _length = stream.Length;
-            _file = MemoryMappedFile.CreateFromFile(stream, null, 0, MemoryMappedFileAccess.Read,
-                HandleInheritability.None, leaveOpen: false);
-            _view = _file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            _view.SafeMemoryMappedViewHandle.AcquirePointer(ref _base);
-            _base += _view.PointerOffset;
+            var bytes = new byte[count];
+            ReadUnchecked(offset, bytes);
+            return bytes;
         }
 
-        public override long Length => _length;
-
-        protected override ReadOnlySpan<byte> SpanUnchecked(long offset, int length)
+        protected override void ReadUnchecked(long offset, Span<byte> destination)
         {
-            ObjectDisposedException.ThrowIf(_base == null, this);
-            return new ReadOnlySpan<byte>(_base + offset, length);
+            ObjectDisposedException.ThrowIf(handle.IsClosed, this);
+            while (!destination.IsEmpty)
+            {
+                int read = RandomAccess.Read(handle, destination, offset);
+                if (read == 0)
+                    throw Error($"the file ended at byte {offset} while being read (was it truncated meanwhile?)");
+                destination = destination[read..];
+                offset += read;
+            }
         }
 
-        public override void Dispose()
-        {
-            if (_base == null)
-                return;
-            _base = null;
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-            _view.Dispose();
-            _file.Dispose();
-        }
+        public override void Dispose() => handle.Dispose();
     }
 }

@@ -51,7 +51,7 @@ public static class DTypes
         _ => 1,
     };
 
-    /// <summary>True for the floating-point types (read with <see cref="StateDict.ReadFloat32"/>).</summary>
+    /// <summary>True for the floating-point types (read with <see cref="StateDict.ReadFloat32(string)"/>).</summary>
     public static bool IsFloatingPoint(this DType dtype) =>
         dtype is DType.Float32 or DType.Float16 or DType.BFloat16 or DType.Float64;
 

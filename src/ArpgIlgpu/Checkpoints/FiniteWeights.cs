@@ -12,17 +12,20 @@ namespace ArpgIlgpu.Checkpoints;
 /// </summary>
 internal static class FiniteWeights
 {
-    /// <summary><paramref name="weights"/>' float32 reader, each tensor checked.</summary>
-    public static Func<string, float[]> Reader(StateDict weights) => name => Require(weights.ReadFloat32(name), name, weights.Path);
+    /// <summary>Decodes a tensor of <paramref name="weights"/> into <paramref name="values"/> and checks it.</summary>
+    public static void Read(StateDict weights, string name, Span<float> values)
+    {
+        weights.ReadFloat32(name, values);
+        Require(values, name, weights.Path);
+    }
 
-    /// <summary>Returns <paramref name="values"/>, or throws naming the tensor when one is NaN or infinite.</summary>
-    public static float[] Require(float[] values, string tensor, string file)
+    /// <summary>Throws naming the tensor when one of <paramref name="values"/> is NaN or infinite.</summary>
+    public static void Require(ReadOnlySpan<float> values, string tensor, string file)
     {
         long first = FirstNonFinite(values);
         if (first >= 0)
             throw new CheckpointFormatException(file,
-                $"tensor '{tensor}' holds {Describe(values[first])} at element {first} (of {values.Length}); the weights are damaged");
-        return values;
+                $"tensor '{tensor}' holds {Describe(values[(int)first])} at element {first} (of {values.Length}); the weights are damaged");
     }
 
     /// <summary>The index of the first NaN or infinity, or -1. x - x is 0 for every finite x and NaN otherwise.</summary>

@@ -24,12 +24,12 @@ internal static class SafeTensorsReader
     /// <summary>Validates the header of the safetensors file in <paramref name="source"/> and indexes its tensors.</summary>
     public static CheckpointIndex Read(ByteSource source)
     {
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(source.Span(0, 8, "safetensors header length"));
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(source.Read(0, 8, "safetensors header length"));
         if (headerLength > (ulong)(source.Length - 8))
             throw source.Error($"safetensors header claims {headerLength} bytes but only {source.Length - 8} follow: truncated or corrupt");
         if (headerLength > MaxHeaderBytes)
             throw source.Error($"safetensors header is {headerLength} bytes (at most {MaxHeaderBytes} are read)");
-        ReadOnlySpan<byte> header = source.Span(8, (long)headerLength, "safetensors header");
+        ReadOnlySpan<byte> header = source.Read(8, (long)headerLength, "safetensors header");
         long dataStart = 8 + (long)headerLength, dataLength = source.Length - dataStart;
         if (!Utf8.IsValid(header))
             throw source.Error("safetensors header is not valid UTF-8");

@@ -4,7 +4,7 @@ namespace ArpgIlgpu.Checkpoints;
 /// The named tensors of a checkpoint: a PyTorch <c>.pt</c> written by torch.save (zip format,
 /// PyTorch 1.6 and later) or a <c>.safetensors</c> file, told apart by their first bytes, not by
 /// the extension. Opening reads only the index (names, dtypes, shapes, where the bytes are); each
-/// Read* call decodes one tensor from the memory-mapped file. Loading never runs code from the file
+/// Read* call reads and decodes one tensor from the file. Loading never runs code from the file
 /// (see SECURITY.md), and anything malformed is reported as a <see cref="CheckpointFormatException"/>
 /// naming the file.
 /// </summary>
@@ -48,7 +48,7 @@ public sealed class StateDict : IDisposable
     /// dict is the one under <paramref name="key"/> (e.g. "ema" for a training checkpoint's EMA
     /// copy), or, when null, found as the official loader finds it (see <see cref="TorchCheckpoint.StateDictKeys"/>).
     /// </summary>
-    public static StateDict Open(string path, string? key = null) => new(ByteSource.Map(path), key);
+    public static StateDict Open(string path, string? key = null) => new(ByteSource.Open(path), key);
 
     /// <summary>
     /// Opens a checkpoint held in memory; <paramref name="displayName"/> names it in messages. The
@@ -87,6 +87,13 @@ public sealed class StateDict : IDisposable
     /// <summary>A floating-point tensor as float32, row-major (float16 and bfloat16 convert exactly).</summary>
     public float[] ReadFloat32(string name) => Find(name).ToFloat32(_source);
 
+    /// <summary>
+    /// Decodes a floating-point tensor as <see cref="ReadFloat32(string)"/> into
+    /// <paramref name="destination"/>, which must hold exactly its elements: loading streams every
+    /// tensor through one buffer this way, allocating nothing per tensor.
+    /// </summary>
+    public void ReadFloat32(string name, Span<float> destination) => Find(name).DecodeFloat32(_source, destination);
+
     /// <summary>An integer or bool tensor as int64, row-major.</summary>
     public long[] ReadInt64(string name) => Find(name).ToInt64(_source);
 
@@ -97,9 +104,9 @@ public sealed class StateDict : IDisposable
     /// A tensor's elements in its stored dtype, row-major and little-endian: the bytes a safetensors
     /// file holds for it.
     /// </summary>
-    public byte[] ReadRawBytes(string name) => Find(name).LittleEndianBytes(_source).ToArray();
+    public byte[] ReadRawBytes(string name) => Find(name).LittleEndianBytes(_source);
 
-    /// <summary>Unmaps the file; tensors already read stay valid.</summary>
+    /// <summary>Closes the file; tensors already read stay valid.</summary>
     public void Dispose() => _source.Dispose();
 
     private StoredTensor Find(string name) =>
@@ -109,7 +116,7 @@ public sealed class StateDict : IDisposable
 
     private static CheckpointIndex ReadIndex(ByteSource source, string? key)
     {
-        ReadOnlySpan<byte> start = source.Span(0, Math.Min(source.Length, 9), "file header");
+        ReadOnlySpan<byte> start = source.Read(0, Math.Min(source.Length, 9), "file header");
         if (TorchCheckpoint.Recognizes(start))
             return TorchCheckpoint.Read(source, key);
         if (SafeTensorsReader.Recognizes(start))

@@ -1,4 +1,6 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace ArpgIlgpu.Checkpoints;
 
@@ -44,26 +46,30 @@ internal sealed record StoredTensor(TensorInfo Info, long Offset, long[] Strides
     }
 
     /// <summary>
-    /// The elements in row-major order, in the stored byte order: a span of the file itself when the
-    /// tensor is contiguous, otherwise a gathered copy (a transposed or sliced view torch saved as is).
+    /// The elements in row-major order, in the stored byte order, in a new array: read from the
+    /// file when the tensor is contiguous, otherwise gathered from its storage (a transposed or
+    /// sliced view torch saved as is).
     /// </summary>
-    public ReadOnlySpan<byte> RowMajorBytes(ByteSource source)
+    private byte[] RowMajorBytes(ByteSource source)
     {
         long byteCount = Info.ByteCount;
         if (byteCount > Array.MaxLength)
             throw source.Error($"tensor '{Info.Name}' is {byteCount} bytes, more than one array can hold");
-        int size = Info.DType.SizeOf();
+        var gathered = new byte[byteCount];
         if (byteCount == 0)
-            return [];
+            return gathered;
         if (IsContiguous)
-            return source.Span(Offset, byteCount, $"tensor '{Info.Name}'");
+        {
+            source.ReadInto(Offset, gathered, What);
+            return gathered;
+        }
 
         int[] shape = Info.Shape;
+        int size = Info.DType.SizeOf();
         long lastElement = 0;
         for (int d = 0; d < shape.Length; d++)
             lastElement += (shape[d] - 1) * Strides[d];
-        ReadOnlySpan<byte> storage = source.Span(Offset, (lastElement + 1) * size, $"tensor '{Info.Name}'");
-        var gathered = new byte[byteCount];
+        ReadOnlySpan<byte> storage = source.Read(Offset, (lastElement + 1) * size, What);
         var index = new int[shape.Length];
         long element = 0; // storage element of the current index, relative to Offset
         for (long i = 0; i < Info.ElementCount; i++)
@@ -82,24 +88,75 @@ internal sealed record StoredTensor(TensorInfo Info, long Offset, long[] Strides
         return gathered;
     }
 
-    /// <summary>The elements in row-major order and little-endian byte order (the safetensors layout).</summary>
-    public ReadOnlySpan<byte> LittleEndianBytes(ByteSource source)
+    /// <summary>The elements in row-major order and little-endian byte order (the safetensors layout), in a new array.</summary>
+    public byte[] LittleEndianBytes(ByteSource source)
     {
-        ReadOnlySpan<byte> raw = RowMajorBytes(source);
-        if (!BigEndian)
-            return raw;
-        byte[] swapped = raw.ToArray();
-        int size = Info.DType.SizeOf();
-        for (int i = 0; i + size <= swapped.Length; i += size)
-            swapped.AsSpan(i, size).Reverse();
-        return swapped;
+        byte[] bytes = RowMajorBytes(source);
+        if (BigEndian)
+            ReverseEach(bytes, Info.DType.SizeOf());
+        return bytes;
     }
 
     /// <summary>Decodes to float32; float16 and bfloat16 widen exactly, float64 rounds to nearest.</summary>
     public float[] ToFloat32(ByteSource source)
     {
-        ReadOnlySpan<byte> raw = LittleEndianBytes(source);
+        if (Info.ElementCount > Array.MaxLength)
+            throw source.Error($"tensor '{Info.Name}' has {Info.ElementCount} elements, more than one array can hold");
         var result = new float[Info.ElementCount];
+        DecodeFloat32(source, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Decodes to float32 as <see cref="ToFloat32(ByteSource)"/>, into <paramref name="destination"/>
+    /// (exactly the tensor's elements), without a copy of the tensor: a contiguous little-endian
+    /// float32 tensor is read straight into it, others through a chunk of <see cref="ChunkBytes"/>
+    /// at a time; only a strided view is gathered whole first.
+    /// </summary>
+    public void DecodeFloat32(ByteSource source, Span<float> destination)
+    {
+        if (!Info.DType.IsFloatingPoint())
+            throw WrongType(source, "a floating-point type");
+        if (destination.Length != Info.ElementCount)
+            throw new ArgumentException($"tensor '{Info.Name}' has {Info.ElementCount} elements, not {destination.Length}", nameof(destination));
+        if (!IsContiguous)
+        {
+            ToFloat32(LittleEndianBytes(source), destination);
+            return;
+        }
+        if (Info.DType == DType.Float32 && !BigEndian && BitConverter.IsLittleEndian && (long)destination.Length * 4 <= Array.MaxLength)
+        {
+            source.ReadInto(Offset, MemoryMarshal.AsBytes(destination), What);
+            return;
+        }
+        int size = Info.DType.SizeOf(), chunk = ChunkBytes / size;
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        try
+        {
+            for (int i = 0; i < destination.Length; i += chunk)
+            {
+                int count = Math.Min(chunk, destination.Length - i);
+                Span<byte> raw = buffer.AsSpan(0, count * size);
+                source.ReadInto(Offset + (long)i * size, raw, What);
+                if (BigEndian)
+                    ReverseEach(raw, size);
+                ToFloat32(raw, destination.Slice(i, count));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Bytes converted at a time by <see cref="DecodeFloat32"/>: a buffer that stays in cache.</summary>
+    private const int ChunkBytes = 1 << 20;
+
+    private string What => $"tensor '{Info.Name}'";
+
+    // little-endian elements of this tensor's floating-point dtype -> float32
+    private void ToFloat32(ReadOnlySpan<byte> raw, Span<float> result)
+    {
         switch (Info.DType)
         {
             case DType.Float32:
@@ -114,14 +171,17 @@ internal sealed record StoredTensor(TensorInfo Info, long Offset, long[] Strides
                 for (int i = 0; i < result.Length; i++)
                     result[i] = BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(raw[(i * 2)..]) << 16);
                 break;
-            case DType.Float64:
+            default: // Float64 (DecodeFloat32 admits floating-point types only)
                 for (int i = 0; i < result.Length; i++)
                     result[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(raw[(i * 8)..]);
                 break;
-            default:
-                throw WrongType(source, "a floating-point type");
         }
-        return result;
+    }
+
+    private static void ReverseEach(Span<byte> elements, int size)
+    {
+        for (int i = 0; i + size <= elements.Length; i += size)
+            elements.Slice(i, size).Reverse();
     }
 
     /// <summary>Decodes an integer or bool tensor to int64.</summary>
@@ -159,7 +219,7 @@ internal sealed record StoredTensor(TensorInfo Info, long Offset, long[] Strides
 
     /// <summary>The bytes of a uint8 or bool tensor.</summary>
     public byte[] ToUInt8(ByteSource source) =>
-        Info.DType is DType.UInt8 or DType.Bool ? RowMajorBytes(source).ToArray() : throw WrongType(source, "uint8");
+        Info.DType is DType.UInt8 or DType.Bool ? RowMajorBytes(source) : throw WrongType(source, "uint8");
 
     private InvalidInputException WrongType(ByteSource source, string wanted) =>
         new($"{source.DisplayName}: tensor '{Info.Name}' is {Info.DType.TorchName()}, not {wanted}");

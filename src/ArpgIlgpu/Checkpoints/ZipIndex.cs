@@ -48,7 +48,7 @@ internal sealed class ZipIndex
     public ReadOnlySpan<byte> Data(ZipEntry entry)
     {
         RequireStored(entry);
-        return _source.Span(entry.DataOffset, entry.Size, $"zip entry '{entry.Name}'");
+        return _source.Read(entry.DataOffset, entry.Size, $"zip entry '{entry.Name}'");
     }
 
     /// <summary>Refuses a compressed entry, naming it: its bytes cannot be read in place.</summary>
@@ -63,18 +63,18 @@ internal sealed class ZipIndex
     public static ZipIndex Read(ByteSource source)
     {
         long end = FindEndOfDirectory(source);
-        ReadOnlySpan<byte> eocd = source.Span(end, EndOfDirectorySize, "zip end-of-directory record");
+        ReadOnlySpan<byte> eocd = source.Read(end, EndOfDirectorySize, "zip end-of-directory record");
         if (U16(eocd, 4) != 0 || U16(eocd, 6) != 0)
             throw source.Error("multi-volume zip archives are not supported");
         long count = U16(eocd, 10), directorySize = U32(eocd, 12), directoryOffset = U32(eocd, 16);
         long directoryLimit = end;
 
         if (end >= Zip64LocatorSize &&
-            U32(source.Span(end - Zip64LocatorSize, 4, "zip64 locator"), 0) == Zip64LocatorSignature)
+            U32(source.Read(end - Zip64LocatorSize, 4, "zip64 locator"), 0) == Zip64LocatorSignature)
         {
-            ReadOnlySpan<byte> locator = source.Span(end - Zip64LocatorSize, Zip64LocatorSize, "zip64 locator");
+            ReadOnlySpan<byte> locator = source.Read(end - Zip64LocatorSize, Zip64LocatorSize, "zip64 locator");
             long recordOffset = I64(locator, 8, source, "zip64 record offset");
-            ReadOnlySpan<byte> record = source.Span(recordOffset, Zip64EndOfDirectorySize, "zip64 end-of-directory record");
+            ReadOnlySpan<byte> record = source.Read(recordOffset, Zip64EndOfDirectorySize, "zip64 end-of-directory record");
             if (U32(record, 0) != Zip64EndOfDirectorySignature)
                 throw source.Error($"zip64 locator points at byte {recordOffset}, which holds no zip64 record");
             count = I64(record, 32, source, "zip64 entry count");
@@ -89,7 +89,7 @@ internal sealed class ZipIndex
         if (count > directorySize / CentralHeaderSize)
             throw source.Error($"zip directory claims {count} entries but has room for at most {directorySize / CentralHeaderSize}");
 
-        ReadOnlySpan<byte> directory = source.Span(directoryOffset, directorySize, "zip central directory");
+        ReadOnlySpan<byte> directory = source.Read(directoryOffset, directorySize, "zip central directory");
         var entries = new List<ZipEntry>((int)count);
         int at = 0;
         for (long i = 0; i < count; i++)
@@ -103,7 +103,7 @@ internal sealed class ZipIndex
         if (source.Length < EndOfDirectorySize)
             throw source.Error($"too short ({source.Length} bytes) to be a zip archive");
         long searchFrom = Math.Max(0, source.Length - EndOfDirectorySize - ushort.MaxValue);
-        ReadOnlySpan<byte> tail = source.Span(searchFrom, source.Length - searchFrom, "zip tail");
+        ReadOnlySpan<byte> tail = source.Read(searchFrom, source.Length - searchFrom, "zip tail");
         for (int at = tail.Length - EndOfDirectorySize; at >= 0; at--)
             if (U32(tail, at) == EndOfDirectorySignature)
                 return searchFrom + at;
@@ -145,17 +145,17 @@ internal sealed class ZipIndex
         }
         at += total;
 
-        ReadOnlySpan<byte> local = source.Span(localOffset, LocalHeaderSize, $"local header of zip entry '{name}'");
+        ReadOnlySpan<byte> local = source.Read(localOffset, LocalHeaderSize, $"local header of zip entry '{name}'");
         if (U32(local, 0) != LocalHeaderSignature)
             throw source.Error($"zip entry '{name}': no local header at byte {localOffset}");
         int localNameLength = U16(local, 26), localExtraLength = U16(local, 28);
-        ReadOnlySpan<byte> localName = source.Span(localOffset + LocalHeaderSize, localNameLength, $"name of zip entry '{name}'");
+        ReadOnlySpan<byte> localName = source.Read(localOffset + LocalHeaderSize, localNameLength, $"name of zip entry '{name}'");
         if (!localName.SequenceEqual(nameBytes))
             throw source.Error($"zip entry '{name}': its local header names a different file");
         long dataOffset = localOffset + LocalHeaderSize + localNameLength + localExtraLength;
         if (method == MethodStored && compressed != size)
             throw source.Error($"zip entry '{name}' is stored but its sizes differ ({compressed} vs {size})");
-        source.Span(dataOffset, compressed, $"zip entry '{name}'"); // the data must be inside the file
+        source.RequireInside(dataOffset, compressed, $"zip entry '{name}'");
         return new ZipEntry(name, method, dataOffset, compressed, size);
     }
 

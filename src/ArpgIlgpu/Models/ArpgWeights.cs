@@ -99,7 +99,7 @@ public sealed class ArpgWeights : IDisposable
 
     /// <summary>
     /// Checks every tensor's shape against the config (first mismatch reported with both shapes),
-    /// then uploads the weights as float32.
+    /// then streams the weights to the device one tensor at a time (<see cref="StagedWeights"/>).
     /// </summary>
     public static ArpgWeights Load(ComputeDevice device, ArpgConfig config, StateDict stateDict,
         Precision precision = Precision.Fp32)
@@ -107,7 +107,8 @@ public sealed class ArpgWeights : IDisposable
         IReadOnlyDictionary<string, int[]> expected = config.ExpectedTensors();
         ShapeCheck.Verify(stateDict, expected, ignoreUnexpected: _ => false, hint: "is the ARPG config the one this checkpoint was trained with?");
         RequireRoom(device, config, precision);
-        return new ArpgWeights(config, new WeightLoader(device, precision, expected, FiniteWeights.Reader(stateDict)));
+        using var staged = new StagedWeights(device, expected, (name, values) => FiniteWeights.Read(stateDict, name, values));
+        return new ArpgWeights(config, new WeightLoader(device, precision, expected, staged.Read));
     }
 
     /// <summary>
@@ -120,20 +121,23 @@ public sealed class ArpgWeights : IDisposable
         IReadOnlyDictionary<string, int[]> shapes = config.ExpectedTensors();
         RequireRoom(device, config, precision);
         var rng = new Random(seed);
-        return new ArpgWeights(config, new WeightLoader(device, precision, shapes, name =>
+        using var staged = new StagedWeights(device, shapes, (name, values) =>
         {
-            var data = new float[Tensor<float>.ElementCount(shapes[name])];
             if (name.EndsWith("norm.weight", StringComparison.Ordinal))
-                Array.Fill(data, 1f);
+                values.Fill(1f);
             else
-                RandomNormal.Fill(rng, data, 0.02f);
-            return data;
-        }));
+                RandomNormal.Fill(rng, values, 0.02f);
+        });
+        return new ArpgWeights(config, new WeightLoader(device, precision, shapes, staged.Read));
     }
 
-    /// <summary>Refuses a config whose weights (matrices in <paramref name="precision"/>) cannot fit on the device, before any is made.</summary>
+    /// <summary>
+    /// Refuses a config whose weights (matrices in <paramref name="precision"/>), with the staging
+    /// buffer of their load, cannot fit on the device, before any is made.
+    /// </summary>
     private static void RequireRoom(ComputeDevice device, ArpgConfig config, Precision precision) =>
-        MemoryCheck.RequireRoom(device, checked(config.ParameterCount * (precision == Precision.Fp16 ? 2 : 4)),
+        MemoryCheck.RequireRoom(device, checked(config.ParameterCount * (precision == Precision.Fp16 ? 2 : 4)
+                                                + StagedWeights.BytesOnDevice(device, config.ExpectedTensors())),
             $"the transformer's weights ({config.ParameterCount:N0} parameters, {config.Layers} layers of dim {config.Dim})");
 
     /// <summary>Bytes of all weights on the device.</summary>
@@ -154,9 +158,12 @@ public sealed class ArpgWeights : IDisposable
     }
 }
 
-/// <summary>Uploads named weights: matrices in the chosen precision, vectors (norm weights) in float32.</summary>
+/// <summary>
+/// Uploads named weights: matrices in the chosen precision, vectors (norm weights) in float32.
+/// <paramref name="read"/>'s values need stay valid only until the next read (<see cref="StagedWeights"/>).
+/// </summary>
 internal sealed class WeightLoader(ComputeDevice device, Precision precision,
-    IReadOnlyDictionary<string, int[]> shapes, Func<string, float[]> read)
+    IReadOnlyDictionary<string, int[]> shapes, Func<string, ReadOnlySpan<float>> read)
 {
     public Precision Precision => precision;
 
@@ -166,21 +173,30 @@ internal sealed class WeightLoader(ComputeDevice device, Precision precision,
 
     /// <summary>
     /// Matrices of the same width stacked row-wise into one (q|k|v, w1|w3): a GEMM with the
-    /// result computes every projection at once, the first's outputs first in each row.
+    /// result computes every projection at once, the first's outputs first in each row. Each is
+    /// written into its rows on the device as it is read.
     /// </summary>
     public StorageTensor Stacked(params string[] names)
     {
         int width = shapes[names[0]][1];
         if (names.Any(n => shapes[n][1] != width))
             throw new ArgumentException($"stacked matrices {string.Join(", ", names)} differ in width");
-        var data = new float[(long)names.Sum(n => shapes[n][0]) * width];
-        long at = 0;
-        foreach (string name in names)
+        var stacked = StorageTensor.Allocate(device, precision, names.Sum(n => shapes[n][0]), width);
+        try
         {
-            float[] part = read(name);
-            part.CopyTo(data, at);
-            at += part.Length;
+            long at = 0;
+            foreach (string name in names)
+            {
+                ReadOnlySpan<float> part = read(name);
+                stacked.Write(at, part);
+                at += part.Length;
+            }
+            return stacked;
         }
-        return StorageTensor.Upload(device, precision, data, data.Length / width, width);
+        catch
+        {
+            stacked.Dispose();
+            throw;
+        }
     }
 }

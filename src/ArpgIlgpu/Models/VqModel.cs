@@ -29,11 +29,13 @@ public sealed class VqModel : IDisposable
     private readonly Tensor<float> codebook;
     private VqScratch? scratch;
 
-    private VqModel(ComputeDevice device, VqConfig config, Func<string, float[]> read)
+    private VqModel(ComputeDevice device, VqConfig config, WeightSource source)
     {
         Device = device;
         Config = config;
-        weights = new VqWeights(device, config.ExpectedTensors(), read);
+        IReadOnlyDictionary<string, int[]> shapes = config.ExpectedTensors();
+        using var staged = new StagedWeights(device, shapes, source);
+        weights = new VqWeights(device, shapes, staged.Read);
         try
         {
             encoder = new VqEncoder(weights, config);
@@ -67,7 +69,7 @@ public sealed class VqModel : IDisposable
         ShapeCheck.Verify(weights, config.ExpectedTensors(), VqConfig.IgnoredTensors.Contains,
             "is the VQ config the one this checkpoint was trained with?");
         RequireRoom(device, config);
-        return new VqModel(device, config, FiniteWeights.Reader(weights));
+        return new VqModel(device, config, (name, values) => FiniteWeights.Read(weights, name, values));
     }
 
     /// <summary>
@@ -80,23 +82,24 @@ public sealed class VqModel : IDisposable
         IReadOnlyDictionary<string, int[]> shapes = config.ExpectedTensors();
         RequireRoom(device, config);
         var rng = new Random(seed);
-        return new VqModel(device, config, name =>
+        return new VqModel(device, config, (name, values) =>
         {
             int[] shape = shapes[name];
-            var data = new float[Tensor<float>.ElementCount(shape)];
             if (shape.Length == 4)
-                RandomNormal.Fill(rng, data, 1f / MathF.Sqrt(shape[1] * shape[2] * shape[3]));
+                RandomNormal.Fill(rng, values, 1f / MathF.Sqrt(shape[1] * shape[2] * shape[3]));
             else if (name == "quantize.embedding.weight")
-                RandomNormal.Fill(rng, data, 1f);
+                RandomNormal.Fill(rng, values, 1f);
             else if (name.EndsWith(".weight", StringComparison.Ordinal))
-                data.AsSpan().Fill(1f); // GroupNorm scale
-            return data;
+                values.Fill(1f); // GroupNorm scale
+            else
+                values.Clear(); // biases
         });
     }
 
-    /// <summary>Refuses a config whose weights (float32) cannot fit on the device, before any is made.</summary>
+    /// <summary>Refuses a config whose weights (float32), with the staging buffer of their load, cannot fit on the device, before any is made.</summary>
     private static void RequireRoom(ComputeDevice device, VqConfig config) =>
-        MemoryCheck.RequireRoom(device, checked(config.ParameterCount * 4), $"the tokenizer's weights ({config.ParameterCount:N0} parameters)");
+        MemoryCheck.RequireRoom(device, checked(config.ParameterCount * 4 + StagedWeights.BytesOnDevice(device, config.ExpectedTensors())),
+            $"the tokenizer's weights ({config.ParameterCount:N0} parameters)");
 
     private long ScratchBudget => Math.Min(Device.Accelerator.MemorySize / 4, MaxScratchBytes);
 

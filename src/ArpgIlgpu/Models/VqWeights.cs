@@ -4,22 +4,18 @@ namespace ArpgIlgpu.Models;
 
 /// <summary>
 /// Uploads the VQ's tensors to the device by their official names and builds the layers from
-/// them. Every tensor it creates is kept, so the model can free them all.
+/// them. Every tensor it creates is kept, so the model can free them all. <paramref name="read"/>'s
+/// values need stay valid only until the next read (<see cref="StagedWeights"/>).
 /// </summary>
 internal sealed class VqWeights(ComputeDevice device, IReadOnlyDictionary<string, int[]> shapes,
-    Func<string, float[]> read) : IDisposable
+    Func<string, ReadOnlySpan<float>> read) : IDisposable
 {
     private readonly List<Tensor<float>> uploaded = [];
 
     /// <summary>Uploads one tensor, with the shape the config expects.</summary>
     public Tensor<float> Tensor(string name)
     {
-        int[] shape = shapes[name];
-        float[] data = read(name);
-        if (data.Length != Runtime.Tensor<float>.ElementCount(shape))
-            throw new InvalidInputException(
-                $"VQ tensor {name}: {data.Length} values, expected [{string.Join(", ", shape)}]");
-        var t = Runtime.Tensor<float>.FromArray(device, data, shape);
+        var t = Runtime.Tensor<float>.FromArray(device, read(name), shapes[name]);
         uploaded.Add(t);
         return t;
     }

@@ -14,7 +14,7 @@ namespace ArpgIlgpu.Runtime;
 internal sealed class MemoryBudget
 {
     private readonly MemoryBudget? parent;
-    private long used;
+    private long used, peak;
 
     private MemoryBudget(string name, long limit, MemoryBudget? parent)
     {
@@ -42,6 +42,19 @@ internal sealed class MemoryBudget
     /// <summary>Bytes allocated now.</summary>
     public long Used => Interlocked.Read(ref used);
 
+    /// <summary>
+    /// The most bytes allocated at once since the budget was made or <see cref="ResetPeak"/> was
+    /// called: what a phase (a load, a generation) needed at its worst.
+    /// </summary>
+    public long Peak => Interlocked.Read(ref peak);
+
+    /// <summary>Starts a new <see cref="Peak"/> from what is allocated now.</summary>
+    public void ResetPeak()
+    {
+        lock (this)
+            peak = used;
+    }
+
     /// <summary>Bytes that could be reserved now, here and in the parent.</summary>
     public long Available => Math.Min(Limit - Used, parent?.Available ?? long.MaxValue);
 
@@ -58,6 +71,7 @@ internal sealed class MemoryBudget
             if (parent?.TryReserve(bytes) is { } shortOne)
                 return shortOne;
             used += bytes;
+            peak = Math.Max(peak, used);
             return null;
         }
     }

@@ -1,4 +1,6 @@
 using ArpgIlgpu.Kernels;
+using ILGPU.Runtime;
+using System.Buffers;
 
 namespace ArpgIlgpu.Runtime;
 
@@ -48,15 +50,56 @@ public sealed class StorageTensor : IDisposable
             : new StorageTensor(new Tensor<float>(device, shape), null);
 
     /// <summary>Uploads float32 data, converting to half (round to nearest even) for Fp16.</summary>
-    public static StorageTensor Upload(ComputeDevice device, Precision precision, float[] data, params int[] shape)
+    public static StorageTensor Upload(ComputeDevice device, Precision precision, ReadOnlySpan<float> data, params int[] shape)
     {
-        if (precision == Precision.Fp32)
-            return new StorageTensor(Tensor<float>.FromArray(device, data, shape), null);
-        var bits = new ushort[data.Length];
-        for (int i = 0; i < data.Length; i++)
-            bits[i] = BitConverter.HalfToUInt16Bits((Half)data[i]);
-        return new StorageTensor(null, Tensor<ushort>.FromArray(device, bits, shape));
+        if (data.Length != Tensor<float>.ElementCount(shape))
+            throw new ArgumentException($"upload of {data.Length} elements into a tensor of shape [{string.Join(", ", shape)}]", nameof(data));
+        StorageTensor tensor = Allocate(device, precision, shape);
+        try
+        {
+            tensor.Write(0, data);
+            return tensor;
+        }
+        catch
+        {
+            tensor.Dispose();
+            throw;
+        }
     }
+
+    /// <summary>
+    /// Writes float32 values into elements [offset, offset + data.Length): as they are for Fp32;
+    /// for Fp16 rounded to half a chunk of <see cref="HalfChunk"/> at a time, so that no host copy
+    /// of the whole tensor is made.
+    /// </summary>
+    public void Write(long offset, ReadOnlySpan<float> data)
+    {
+        if (offset < 0 || data.Length > Length - offset)
+            throw new ArgumentOutOfRangeException(nameof(offset), $"{data.Length} elements at {offset} do not fit a tensor of {Length}");
+        if (F32 is not null)
+        {
+            F32.Slice(offset, data.Length).CopyFromCPU(data);
+            return;
+        }
+        ushort[] bits = ArrayPool<ushort>.Shared.Rent(Math.Min(data.Length, HalfChunk));
+        try
+        {
+            for (int at = 0; at < data.Length; at += HalfChunk)
+            {
+                int count = Math.Min(HalfChunk, data.Length - at);
+                for (int i = 0; i < count; i++)
+                    bits[i] = BitConverter.HalfToUInt16Bits((Half)data[at + i]);
+                F16!.Slice(offset + at, count).CopyFromCPU(bits.AsSpan(0, count));
+            }
+        }
+        finally
+        {
+            ArrayPool<ushort>.Shared.Return(bits);
+        }
+    }
+
+    /// <summary>Elements converted to half per upload in <see cref="Write"/> (128 KiB of bits).</summary>
+    private const int HalfChunk = 64 << 10;
 
     /// <summary>The elements as float32 on the host.</summary>
     public float[] ToFloatArray() =>
