@@ -55,7 +55,7 @@ internal static class BenchCommand
                 return ReportMemory(GenerationBenchmark.Memory(transformer, images, stepCount), device, choice,
                     parsed.GetValue(models.Config) ?? parsed.GetValue(models.Model), images, stepCount, parsed.GetValue(json));
             VqModel? tokenizer = withVq ? pipeline.Tokenizer : null;
-            Console.Error.WriteLine("measuring the device's copy bandwidth and GEMM peak ...");
+            Console.Error.WriteLine("measuring the device's copy and read bandwidth and GEMM peak ...");
             DevicePeaks peaks = DevicePeaks.Measure(device);
             Console.Error.WriteLine($"benchmarking {images} image(s), {stepCount} steps ...");
             GenerationReport report = GenerationBenchmark.Run(transformer, tokenizer, images, stepCount, peaks);
@@ -72,17 +72,20 @@ internal static class BenchCommand
                 seconds = report.Seconds,
                 images_per_s = report.ImagesPerSecond,
                 tokens_per_s = report.TokensPerSecond(choice.Arpg.BlockSize),
-                peak_bandwidth_gbs = peaks.BandwidthGBs,
+                copy_bandwidth_gbs = peaks.CopyBandwidthGBs,
+                read_bandwidth_gbs = peaks.ReadBandwidthGBs,
                 peak_gemm_gflops = peaks.GemmGflops,
                 peak_gemm_size = peaks.GemmSize,
                 step_seconds = report.StepSeconds,
-                step_roofline_seconds = report.RooflineStepSeconds,
-                step_roofline_fraction = report.RooflineFraction,
+                step_copy_roofline_seconds = report.CopyRooflineStepSeconds,
+                step_copy_roofline_fraction = report.CopyRooflineFraction,
+                step_read_roofline_seconds = report.ReadRooflineStepSeconds,
+                step_read_roofline_fraction = report.ReadRooflineFraction,
                 memory_bytes = MemoryJson(report.Memory),
                 phases = report.Phases.Select(p => new
                 {
                     name = p.Name, seconds = p.Seconds, calls = p.Calls, gflop = p.Cost.Flops / 1e9, gbytes = p.Cost.Bytes / 1e9,
-                    gflops = p.Gflops, gbs = p.Gbs, fraction_of_peak_bandwidth = p.FractionOfBandwidth,
+                    gflops = p.Gflops, gbs = p.Gbs, fraction_of_copy_bandwidth = p.FractionOfBandwidth,
                     fraction_of_peak_gemm = p.FractionOfGemm,
                 }),
             };
@@ -149,12 +152,13 @@ internal static class BenchCommand
     private static void PrintTable(GenerationReport r, string device, int tokens)
     {
         Console.WriteLine($"device: {device}");
-        Console.WriteLine($"peaks: copy {r.Peaks.BandwidthGBs:F1} GB/s, GEMM {r.Peaks.GemmGflops:F1} GFLOP/s ({r.Peaks.GemmSize}^3)");
+        Console.WriteLine($"peaks: copy {r.Peaks.CopyBandwidthGBs:F1} GB/s, read {r.Peaks.ReadBandwidthGBs:F1} GB/s, GEMM {r.Peaks.GemmGflops:F1} GFLOP/s ({r.Peaks.GemmSize}^3)");
         Console.WriteLine($"{r.Batch} image(s), {r.Steps} steps: {r.Seconds:F2} s, {r.ImagesPerSecond:F3} img/s, {r.TokensPerSecond(tokens):F1} tokens/s");
         Console.WriteLine($"{"phase",-10} {"seconds",9} {"calls",6} {"GFLOP/s",9} {"GB/s",8} {"of GEMM",8} {"of BW",7}");
         foreach (PhaseReport p in r.Phases)
             Console.WriteLine($"{p.Name,-10} {p.Seconds,9:F3} {p.Calls,6} {p.Gflops,9:F2} {p.Gbs,8:F2} {p.FractionOfGemm,8:P0} {p.FractionOfBandwidth,7:P0}");
-        Console.WriteLine($"step: {r.StepSeconds * 1e3:F1} ms; memory-bandwidth floor {r.RooflineStepSeconds * 1e3:F1} ms ({r.RooflineFraction:P0} of the roofline)");
+        Console.WriteLine($"step: {r.StepSeconds * 1e3:F1} ms; memory-bandwidth floor {r.CopyRooflineStepSeconds * 1e3:F1} ms at the copy rate " +
+                          $"({r.CopyRooflineFraction:P0} of that roofline), {r.ReadRooflineStepSeconds * 1e3:F1} ms at the read rate ({r.ReadRooflineFraction:P0})");
         Console.WriteLine(MemoryLine(r.Memory));
     }
 }

@@ -17,7 +17,7 @@ public sealed record PhaseReport(string Name, double Seconds, int Calls, WorkCos
     /// <summary>Achieved GB/s.</summary>
     public double Gbs => Cost.Bytes / Seconds / 1e9;
     /// <summary>Achieved bandwidth over the copy probe's.</summary>
-    public double FractionOfBandwidth => Gbs / Peaks.BandwidthGBs;
+    public double FractionOfBandwidth => Gbs / Peaks.CopyBandwidthGBs;
     /// <summary>Achieved GFLOP/s over the GEMM probe's.</summary>
     public double FractionOfGemm => Gflops / Peaks.GemmGflops;
 }
@@ -34,12 +34,20 @@ public sealed record GenerationReport(
     /// <summary>Mean time of a decoding step (passes, head and sampling).</summary>
     public double StepSeconds => Phases.Where(p => p.Name != ArpgIlgpu.Generation.Phases.VqDecode).Sum(p => p.Seconds) / Steps;
     /// <summary>
-    /// The memory-bandwidth floor of a step: the bytes a step must move (all weights once, the
-    /// caches, the logits) over the measured bandwidth. Compute-bound batches sit above it.
+    /// The memory-bandwidth floor of a step at the copy probe's rate: the bytes a step must move
+    /// (all weights once, the caches, the logits) over the copy bandwidth. Compute-bound batches
+    /// sit above it.
     /// </summary>
-    public double RooflineStepSeconds => StepBytes / (Peaks.BandwidthGBs * 1e9);
-    /// <summary>Roofline time over achieved time: 1 means the step streams memory as fast as a copy.</summary>
-    public double RooflineFraction => RooflineStepSeconds / StepSeconds;
+    public double CopyRooflineStepSeconds => StepBytes / (Peaks.CopyBandwidthGBs * 1e9);
+    /// <summary>Copy-roofline time over achieved time: 1 means the step streams memory as fast as a copy.</summary>
+    public double CopyRooflineFraction => CopyRooflineStepSeconds / StepSeconds;
+    /// <summary>
+    /// The same bytes at the read probe's rate: the floor of a step that mostly reads (its
+    /// weights and caches), as a batch-1 step does.
+    /// </summary>
+    public double ReadRooflineStepSeconds => StepBytes / (Peaks.ReadBandwidthGBs * 1e9);
+    /// <summary>Read-roofline time over achieved time: 1 means the step reads memory as fast as the read probe.</summary>
+    public double ReadRooflineFraction => ReadRooflineStepSeconds / StepSeconds;
 }
 
 /// <summary>Device memory of one generation: the weights, the KV caches and the activations (bytes).</summary>

@@ -16,7 +16,7 @@ public sealed record KernelTiming(string Op, string Shape, double Seconds, doubl
     /// <summary>Achieved GB/s.</summary>
     public double Gbs => Bytes / Seconds / 1e9;
     /// <summary>Over the copy probe's bandwidth.</summary>
-    public double FractionOfBandwidth => Gbs / Peaks.BandwidthGBs;
+    public double FractionOfBandwidth => Gbs / Peaks.CopyBandwidthGBs;
     /// <summary>Over the GEMM probe's rate.</summary>
     public double FractionOfGemm => Gflops / Peaks.GemmGflops;
 }

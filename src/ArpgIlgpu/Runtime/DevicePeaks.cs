@@ -5,23 +5,29 @@ namespace ArpgIlgpu.Runtime;
 /// <summary>
 /// What this device does at best, measured in the same run as a benchmark so that achieved
 /// numbers can be reported as fractions of it (shared machines are noisy; ratios are not):
-/// copy bandwidth (a kernel that streams 2 x 64 MiB) and the best GEMM of our kernel library.
+/// copy bandwidth (a kernel that streams 64 MiB into another 64 MiB), read bandwidth (a kernel
+/// that reads 64 MiB and writes one float per run of 256 to 65536, <see cref="Kernels.Ops.SumRuns"/>:
+/// what a decoding step does with its weights) and the best GEMM of our kernel library.
 /// </summary>
-/// <param name="BandwidthGBs">Bytes read plus written per second by the copy kernel, in GB/s.</param>
+/// <param name="CopyBandwidthGBs">Bytes read plus written per second by the copy kernel, in GB/s.</param>
+/// <param name="ReadBandwidthGBs">Bytes read (plus the few partial sums written) per second by the read kernel, in GB/s.</param>
 /// <param name="GemmGflops">Our GEMM at <paramref name="GemmSize"/> cubed, in GFLOP/s.</param>
 /// <param name="GemmSize">M = N = K of the GEMM probe (smaller on the slow CPU accelerator).</param>
-public sealed record DevicePeaks(double BandwidthGBs, double GemmGflops, int GemmSize)
+public sealed record DevicePeaks(double CopyBandwidthGBs, double ReadBandwidthGBs, double GemmGflops, int GemmSize)
 {
-    /// <summary>Runs both probes (a few seconds).</summary>
+    /// <summary>Runs the three probes (a few seconds).</summary>
     public static DevicePeaks Measure(ComputeDevice device)
     {
         const int floats = 16 << 20;
-        double copySeconds;
+        int sums = floats / device.Ops.SumRunLength;
+        double copySeconds, readSeconds;
         using (var src = new Tensor<float>(device, floats))
-        using (var dst = new Tensor<float>(device, floats))
         {
             src.Clear();
-            copySeconds = Best(device, () => device.Ops.Copy(src.View, dst.View));
+            using (var dst = new Tensor<float>(device, floats))
+                copySeconds = Best(device, () => device.Ops.Copy(src.View, dst.View));
+            using (var partial = new Tensor<float>(device, sums))
+                readSeconds = Best(device, () => device.Ops.SumRuns(src.View, partial.View));
         }
 
         int n = device.Kind switch { DeviceKind.Cpu => 256, DeviceKind.Cuda => 4096, _ => 512 };
@@ -34,7 +40,8 @@ public sealed record DevicePeaks(double BandwidthGBs, double GemmGflops, int Gem
             b.Clear();
             gemmSeconds = Best(device, () => device.Ops.Gemm(a.View, b.View, c.View, n, n, n));
         }
-        return new DevicePeaks(2.0 * floats * sizeof(float) / copySeconds / 1e9, 2.0 * n * n * n / gemmSeconds / 1e9, n);
+        return new DevicePeaks(2.0 * floats * sizeof(float) / copySeconds / 1e9,
+            (double)(floats + sums) * sizeof(float) / readSeconds / 1e9, 2.0 * n * n * n / gemmSeconds / 1e9, n);
     }
 
     /// <summary>The fastest of a few timed runs after a warm-up (which also compiles the kernel).</summary>
