@@ -85,6 +85,40 @@ public class CheckpointVariantTests
         Assert.Equal(BitConverter.GetBytes(1L << 40), sd.ReadRawBytes("i")[16..]);
     }
 
+    /// <summary>
+    /// Tensors that need converting are decoded a 1 MiB chunk at a time (StoredTensor.DecodeFloat32):
+    /// each of these is larger than a chunk and not a multiple of it, read from a file on disk.
+    /// </summary>
+    [Theory]
+    [InlineData("HalfStorage", 2, "little", 600_001)]
+    [InlineData("DoubleStorage", 8, "little", 150_001)]
+    [InlineData("FloatStorage", 4, "big", 300_001)]
+    public void TensorsLargerThanADecodeChunkConvertWhole(string storageType, int size, string byteOrder, int count)
+    {
+        // integers below 2048 are exact in float16; a period of 2039 (prime) differs at every chunk boundary
+        float[] expected = Enumerable.Range(0, count).Select(i => (float)(i % 2039 - 1019)).ToArray();
+        var storage = new byte[count * size];
+        for (int i = 0; i < count; i++)
+        {
+            Span<byte> element = storage.AsSpan(i * size, size);
+            if (size == 2)
+                BinaryPrimitives.WriteHalfLittleEndian(element, (Half)expected[i]);
+            else if (size == 8)
+                BinaryPrimitives.WriteDoubleLittleEndian(element, expected[i]);
+            else
+                BinaryPrimitives.WriteSingleBigEndian(element, expected[i]);
+        }
+        using var dir = new TempDirectory();
+        string path = dir.File("large.pt");
+        File.WriteAllBytes(path, new TorchCheckpointBuilder { ByteOrder = byteOrder, Tensors = [new("t", storageType, size, storage, [count])] }.ToArray());
+        using StateDict sd = StateDict.Open(path);
+
+        var into = new float[count];
+        sd.ReadFloat32("t", into);
+        Assert.Equal(expected, into);
+        Assert.Equal(expected, sd.ReadFloat32("t"));
+    }
+
     [Fact]
     public void UnknownByteOrderIsRefused()
     {
