@@ -47,14 +47,24 @@ public sealed class StorageTensor : IDisposable
             ? new StorageTensor(null, new Tensor<ushort>(device, shape))
             : new StorageTensor(new Tensor<float>(device, shape), null);
 
-    /// <summary>Uploads float32 data, converting to half (round to nearest even) for Fp16.</summary>
+    /// <summary>
+    /// Uploads float32 data, converting to half (round to nearest even) for Fp16. A finite value
+    /// that rounds past half's largest (65504) is refused: half would store it as infinity, which
+    /// the CPU profile's fp16 GEMM reads as a finite value (<see cref="Float16.ToFloatFinite"/>).
+    /// </summary>
     public static StorageTensor Upload(ComputeDevice device, Precision precision, float[] data, params int[] shape)
     {
         if (precision == Precision.Fp32)
             return new StorageTensor(Tensor<float>.FromArray(device, data, shape), null);
         var bits = new ushort[data.Length];
         for (int i = 0; i < data.Length; i++)
-            bits[i] = BitConverter.HalfToUInt16Bits((Half)data[i]);
+        {
+            Half half = (Half)data[i];
+            if (Half.IsInfinity(half) && float.IsFinite(data[i]))
+                throw new InvalidInputException(
+                    $"value {data[i]:G9} at element {i} is beyond float16's range (largest 65504): use float32 precision");
+            bits[i] = BitConverter.HalfToUInt16Bits(half);
+        }
         return new StorageTensor(null, Tensor<ushort>.FromArray(device, bits, shape));
     }
 

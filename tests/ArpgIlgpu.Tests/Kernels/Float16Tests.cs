@@ -71,6 +71,17 @@ public class Float16Tests
         ((bits & 0x8000) != 0 ? -1f : 1f) * 65536f * (1f + (bits & 0x3FF) / 1024f);
 
     [Theory, Cpu, OpenCl]
+    public void Fp16StorageRefusesAFiniteValueBeyondHalfsRange(string backend)
+    {
+        // 65519.99 rounds to 65504; 65520 would round to infinity, which the fp16 GEMM reads as 65536
+        ComputeDevice device = TestDevices.Get(backend);
+        using (StorageTensor.Upload(device, Precision.Fp16, [65519.99f, -65504f, float.PositiveInfinity], 3)) { }
+        var e = Assert.Throws<InvalidInputException>(() => StorageTensor.Upload(device, Precision.Fp16, [1f, -65520f], 2));
+        Assert.Contains("element 1", e.Message);
+        Assert.Contains("float16's range", e.Message);
+    }
+
+    [Theory, Cpu, OpenCl]
     public void EveryHalfConvertsOnTheDevice(string backend)
     {
         // y[0, n] = 1 * w[n, 0]: the GEMM's float16 loads convert every half on the device, where
