@@ -28,6 +28,20 @@ public static class Float16
         return Interop.IntAsFloat(bits | (uint)(h & 0x8000) << 16);
     }
 
+    /// <summary>
+    /// The float32 value of half bits h for every finite half, in three operations (against six
+    /// for <see cref="ToFloat"/>): the sign-extended bits shifted by 13 put the sign at bit 31,
+    /// the exponent and mantissa at their float32 places and copies of the sign in bits 28 - 30,
+    /// which the mask clears; the multiplication by 2^112 rebiases the exponent and makes a
+    /// subnormal half normal, as in <see cref="ToFloat"/>. What it gives up: infinity reads as
+    /// +-65536 and NaN as a finite value in +-(65536 .. 131072) instead of infinity and NaN.
+    /// </summary>
+    public static float ToFloatFinite(ushort h)
+    {
+        uint bits = (uint)((short)h << 13) & 0x8FFFE000u;
+        return Interop.IntAsFloat(bits) * 5.192296858534828e33f; // 2^112
+    }
+
     /// <summary>The half bits nearest to f (ties to even); overflow gives infinity, NaN stays NaN.</summary>
     public static ushort FromFloat(float f)
     {

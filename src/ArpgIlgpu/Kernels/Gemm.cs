@@ -223,13 +223,30 @@ public sealed partial class Ops
     internal void GemmTiled(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k,
         bool accumulate, GemmTiling tiling) => Run(GemmKernel.Tiled, tiling, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
-    /// <summary>A GEMM kernel on weights in float32 or float16.</summary>
+    /// <summary>A GEMM kernel on weights in float32 or float16 (fp16 under the row-blocked profile: <see cref="GemmRowBlockedFp16"/>).</summary>
     private void Run(GemmKernel variant, GemmTiling tiling, ArrayView<float> x, StorageTensor w, ArrayView<float> y, GemmShape s)
     {
-        if (w.F16 is { } half)
-            Gemm16.Run(variant, tiling, x, half.View, y, s);
+        if (w.F16 is { } half && variant == GemmKernel.RowBlocked)
+            GemmRowBlockedFp16(x, half.View, y, s);
+        else if (w.F16 is { } bits)
+            Gemm16.Run(variant, tiling, x, bits.View, y, s);
         else
             Gemm32.Run(variant, tiling, x, w.F32!.View, y, s);
+    }
+
+    private Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, GemmShape>? rowBlockedFp16;
+
+    /// <summary>The row-blocked GEMM of fp16 weights (<see cref="GemmFp16Kernels.RowBlockedFp16"/>: each weight converted once).</summary>
+    internal void GemmRowBlockedFp16(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s)
+    {
+        Require(x, (long)s.M * s.K, "Gemm x");
+        Require(w, (long)s.N * s.K, "Gemm w");
+        Require(y, (long)s.M * s.N, "Gemm y");
+        if (s.M == 0 || s.N == 0)
+            return;
+        rowBlockedFp16 ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>,
+            ArrayView<float>, GemmShape>(GemmFp16Kernels.RowBlockedFp16, ImplicitGroupSize);
+        rowBlockedFp16(checked((s.N + GemmKernels.RowBlock - 1) / GemmKernels.RowBlock), x, w, y, s);
     }
 
     /// <summary>

@@ -185,7 +185,10 @@ public enum ElementRuns
 /// <summary>The GEMM kernels (Kernels/Gemm.cs).</summary>
 public enum GemmVariant
 {
-    /// <summary>Barrier-free, one thread per 4 x 4 block of outputs.</summary>
+    /// <summary>
+    /// Barrier-free, one thread per 4 x 4 block of outputs; fp16 weights one thread per 4 rows of
+    /// W, each weight converted once for every row of x (Kernels/GemmFp16.cs).
+    /// </summary>
     RowBlocked,
     /// <summary>
     /// Register-blocked shared-memory tiles for M &gt;= 64 (128 x 128, or 64 x 64 with K split when

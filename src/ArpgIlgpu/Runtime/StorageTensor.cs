@@ -49,7 +49,7 @@ public sealed class StorageTensor : IDisposable
             ? new StorageTensor(null, new Tensor<ushort>(device, shape))
             : new StorageTensor(new Tensor<float>(device, shape), null);
 
-    /// <summary>Uploads float32 data, converting to half (round to nearest even) for Fp16.</summary>
+    /// <summary>Uploads float32 data, converting to half (round to nearest even) for Fp16 (see <see cref="Write"/>).</summary>
     public static StorageTensor Upload(ComputeDevice device, Precision precision, ReadOnlySpan<float> data, params int[] shape)
     {
         if (data.Length != Tensor<float>.ElementCount(shape))
@@ -70,7 +70,9 @@ public sealed class StorageTensor : IDisposable
     /// <summary>
     /// Writes float32 values into elements [offset, offset + data.Length): as they are for Fp32;
     /// for Fp16 rounded to half a chunk of <see cref="HalfChunk"/> at a time, so that no host copy
-    /// of the whole tensor is made.
+    /// of the whole tensor is made. A finite value that rounds past half's largest (65504) is
+    /// refused: half would store it as infinity, which the CPU profile's fp16 GEMM reads as a
+    /// finite value (<see cref="Float16.ToFloatFinite"/>).
     /// </summary>
     public void Write(long offset, ReadOnlySpan<float> data)
     {
@@ -88,7 +90,7 @@ public sealed class StorageTensor : IDisposable
             {
                 int count = Math.Min(HalfChunk, data.Length - at);
                 for (int i = 0; i < count; i++)
-                    bits[i] = BitConverter.HalfToUInt16Bits((Half)data[at + i]);
+                    bits[i] = HalfBits(data[at + i], offset + at + i);
                 F16!.Slice(offset + at, count).CopyFromCPU(bits.AsSpan(0, count));
             }
         }
@@ -96,6 +98,16 @@ public sealed class StorageTensor : IDisposable
         {
             ArrayPool<ushort>.Shared.Return(bits);
         }
+    }
+
+    /// <summary>The half bits of a value; a finite value beyond half's range is refused, naming its element.</summary>
+    private static ushort HalfBits(float value, long element)
+    {
+        Half half = (Half)value;
+        if (Half.IsInfinity(half) && float.IsFinite(value))
+            throw new InvalidInputException(
+                $"value {value:G9} at element {element} is beyond float16's range (largest 65504): use float32 precision");
+        return BitConverter.HalfToUInt16Bits(half);
     }
 
     /// <summary>Elements converted to half per upload in <see cref="Write"/> (128 KiB of bits).</summary>

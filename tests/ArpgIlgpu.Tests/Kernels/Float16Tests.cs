@@ -54,11 +54,40 @@ public class Float16Tests
         }
     }
 
+    [Fact]
+    public void FiniteConversionIsExactForEveryFiniteHalfAndSaturatesTheRest()
+    {
+        for (int bits = 0; bits <= ushort.MaxValue; bits++)
+        {
+            float exact = Float16.ToFloat((ushort)bits), actual = Float16.ToFloatFinite((ushort)bits);
+            float expected = float.IsFinite(exact) ? exact : FiniteReading((ushort)bits);
+            Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(actual),
+                $"half bits {bits:X4}: {actual} vs {expected}");
+        }
+    }
+
+    /// <summary>What <see cref="Float16.ToFloatFinite"/> reads for exponent 31 (infinity, NaN): +-2^16 (1 + mantissa / 1024).</summary>
+    private static float FiniteReading(ushort bits) =>
+        ((bits & 0x8000) != 0 ? -1f : 1f) * 65536f * (1f + (bits & 0x3FF) / 1024f);
+
+    [Theory, Cpu, OpenCl]
+    public void Fp16StorageRefusesAFiniteValueBeyondHalfsRange(string backend)
+    {
+        // 65519.99 rounds to 65504; 65520 would round to infinity, which the fp16 GEMM reads as 65536
+        ComputeDevice device = TestDevices.Get(backend);
+        using (StorageTensor.Upload(device, Precision.Fp16, [65519.99f, -65504f, float.PositiveInfinity], 3)) { }
+        var e = Assert.Throws<InvalidInputException>(() => StorageTensor.Upload(device, Precision.Fp16, [1f, -65520f], 2));
+        Assert.Contains("element 1", e.Message);
+        Assert.Contains("float16's range", e.Message);
+    }
+
     [Theory, Cpu, OpenCl]
     public void EveryHalfConvertsOnTheDevice(string backend)
     {
         // y[0, n] = 1 * w[n, 0]: the GEMM's float16 loads convert every half on the device, where
-        // a compiler or a flush-to-zero mode could treat subnormals or infinities differently
+        // a compiler or a flush-to-zero mode could treat subnormals or infinities differently.
+        // The row-blocked profile's fp16 GEMM converts with Float16.ToFloatFinite: infinity and
+        // NaN weights read as the finite values that conversion documents
         ComputeDevice device = TestDevices.Get(backend);
         const int n = ushort.MaxValue + 1;
         float[] halves = Enumerable.Range(0, n).Select(b => (float)BitConverter.UInt16BitsToHalf((ushort)b)).ToArray();
@@ -67,9 +96,13 @@ public class Float16Tests
         using var y = new Tensor<float>(device, 1, n);
         device.Ops.Gemm(one.View, w, y.View, 1, n, 1);
         float[] got = y.ToArray();
+        bool finiteLoads = device.Profile.Gemm == GemmVariant.RowBlocked;
         for (int b = 0; b < n; b++)
         {
-            float expected = 0f + halves[b]; // the sum starts at +0, so -0 comes out as +0
+            // the sum starts at +0, so -0 comes out as +0
+            // (a NaN is stored as the bits System.Half rounds it to, the quiet NaN of its sign)
+            float expected = 0f + (finiteLoads && !float.IsFinite(halves[b])
+                ? FiniteReading(BitConverter.HalfToUInt16Bits((Half)halves[b])) : halves[b]);
             Assert.True(BitConverter.SingleToUInt32Bits(expected) == BitConverter.SingleToUInt32Bits(got[b])
                         || (float.IsNaN(expected) && float.IsNaN(got[b])), $"half bits {b:X4}: {got[b]} vs {expected}");
         }
