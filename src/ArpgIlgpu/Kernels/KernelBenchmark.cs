@@ -69,6 +69,14 @@ public static class KernelBenchmark
                 4.0 * (2 * 2 * 257 * 1024 + 2 * 2 * 20 * 1024), () => ops.Attention(q.View, kv.View, kv.View, output.View, s));
         }
 
+        // the VQ-16 decoder's attention: one head of 512 channels over the 16 x 16 positions
+        {
+            var s = new AttentionShape(1, 256, 1, 512, 256, 256, AttentionMask.None, 0);
+            using Tensor<float> q = F(256, 512), kv = F(256, 512), output = F(256, 512);
+            Time("attention", "VQ: 256 positions, 1x512", 4.0 * 256 * 256 * 512, 4.0 * 4 * 256 * 512,
+                () => ops.Attention(q.View, kv.View, kv.View, output.View, s));
+        }
+
         // row-wise ops of a decoding step: 40 rows of 1024
         {
             using Tensor<float> x = F(40, 1024), w = F(1024), y = F(40, 1024);
