@@ -83,10 +83,16 @@ public sealed partial class Ops
     /// </summary>
     internal const int Im2colPanelFloats = 8 << 20;
 
-    /// <summary>Output positions per chunk of the convolution: as many as the panel holds, at least one.</summary>
-    internal static int Im2colChunk(Conv2dShape s) =>
-        (int)Math.Max(1, Math.Min(Im2colPanelFloats / Math.Max(1L, (long)s.InChannels * s.Kernel * s.Kernel),
-            (long)s.OutHeight * s.OutWidth));
+    /// <summary>
+    /// Output positions per chunk of the convolution: as many as the panel holds, and as the
+    /// chunk's product [Cout, n] does in as many floats (few input channels, as in the encoder's
+    /// conv_in, make a narrow panel), at least one.
+    /// </summary>
+    internal static int Im2colChunk(Conv2dShape s)
+    {
+        long widest = Math.Max(1L, Math.Max((long)s.InChannels * s.Kernel * s.Kernel, s.OutChannels));
+        return (int)Math.Max(1, Math.Min(Im2colPanelFloats / widest, (long)s.OutHeight * s.OutWidth));
+    }
 
     /// <summary>
     /// The convolution through im2col and the register-blocked GEMM (see
