@@ -228,75 +228,10 @@ internal static partial class Conv2dKernels
             StoreColumns(y, bias, s, accumulate, b, co, oy, ox0 + 4, a4, a5, a6, a7);
     }
 
-    /// <summary>Output channels one work item of <see cref="Same3x3Rows"/> computes.</summary>
+    /// <summary>Output channels one work item of <see cref="PointwiseRows"/> computes.</summary>
     public const int RowChannels = 8;
-    /// <summary>The widest output row <see cref="Same3x3Rows"/> takes: its accumulators live in private memory.</summary>
+    /// <summary>Positions one work item of <see cref="PointwiseRows"/> sweeps: its accumulators live in private memory.</summary>
     public const int MaxRowWidth = 512;
-
-    /// <summary>Whether <see cref="Same3x3Rows"/> takes a shape: 3x3 "same", channels a multiple of 8, width 2 to 512.</summary>
-    public static bool RowsTake(Conv2dShape s) =>
-        s.IsSame3x3 && s.OutChannels % RowChannels == 0 && s.OutWidth is >= 2 and <= MaxRowWidth;
-
-    /// <summary>
-    /// The 3x3 stride-1 "same" convolution for OpenCL on CPUs (PoCL), one work item (in a group of
-    /// one) per (image b, 8 output channels co0.., output row oy), sweeping the whole row:
-    ///   acc[c, ox] = bias[co0+c] (+ y) + sum_{ci, ky} k0 x[ci, iy, ox-1] + k1 x[ci, iy, ox] + k2 x[ci, iy, ox+1]
-    /// with iy = oy+ky-1 and (k0, k1, k2) = w[co0+c, ci, ky, 0..2]. The loop over ox is innermost
-    /// and reads and writes consecutive floats, so PoCL's compiler makes it vector code in which
-    /// three loads of x feed 24 multiply-adds: 62 GFLOP/s at 128 channels on 256 x 256 against 18
-    /// for <see cref="Same3x3"/> on the 2-core CI machine (43 against 19 at 64 x 64; equal at
-    /// 16 x 16, where rows are too short). The accumulators (8 rows of up to 512 floats) sit in
-    /// private memory, which PoCL copies for every work item of a group: hence groups of one.
-    /// The two edge columns, where a tap falls on the zero padding, are done apart. Needs
-    /// OutChannels a multiple of 8 and a width of 2 to 512.
-    /// </summary>
-    [Kernel(ExplicitlyGrouped = true)]
-    public static void Same3x3Rows(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
-        ArrayView<float> y, Conv2dShape s, int accumulate)
-    {
-        ArrayView<float> acc = LocalMemory.Allocate<float>(RowChannels * MaxRowWidth); // [c][ox]
-        int i = Grid.IdxX;
-        int oy = i % s.OutHeight, rest = i / s.OutHeight;
-        int channelBlocks = s.OutChannels / RowChannels;
-        int co0 = rest % channelBlocks * RowChannels, b = rest / channelBlocks;
-        int width = s.OutWidth;
-        long plane = (long)s.OutHeight * width;
-        long y0 = ((long)b * s.OutChannels + co0) * plane + (long)oy * width; // y[b, co0, oy, 0]
-        StartRows(acc, bias, y, co0, y0, plane, width, accumulate);
-
-        long filter = (long)s.InChannels * 9;
-        for (int ci = 0; ci < s.InChannels; ci++)
-        {
-            for (int ky = 0; ky < 3; ky++)
-            {
-                int iy = oy + ky - 1;
-                if (iy < 0 || iy >= s.InHeight)
-                    continue; // a padding row
-                long row = (((long)b * s.InChannels + ci) * s.InHeight + iy) * s.InWidth;
-                long tap = co0 * filter + ci * 9 + ky * 3; // w[co0, ci, ky, 0]
-                // column 0 has no left neighbour, column width-1 no right one
-                float first = x[row], second = x[row + 1], beforeLast = x[row + width - 2], last = x[row + width - 1];
-                for (int c = 0; c < RowChannels; c++)
-                {
-                    long k = tap + c * filter;
-                    int a0 = c * MaxRowWidth, a1 = a0 + width - 1;
-                    acc[a0] = Mad(w[k + 2], second, Mad(w[k + 1], first, acc[a0]));
-                    acc[a1] = Mad(w[k + 1], last, Mad(w[k], beforeLast, acc[a1]));
-                }
-                for (int ox = 1; ox < width - 1; ox++)
-                {
-                    float left = x[row + ox - 1], centre = x[row + ox], right = x[row + ox + 1];
-                    for (int c = 0; c < RowChannels; c++)
-                    {
-                        long k = tap + c * filter;
-                        int a = c * MaxRowWidth + ox;
-                        acc[a] = Mad(w[k + 2], right, Mad(w[k + 1], centre, Mad(w[k], left, acc[a])));
-                    }
-                }
-            }
-        }
-        StoreRows(acc, y, y0, plane, width);
-    }
 
     /// <summary>acc[c, j] = bias[co0+c] (+ y[y0 + c*plane + j] when accumulating), j &lt; width.</summary>
     private static void StartRows(ArrayView<float> acc, ArrayView<float> bias, ArrayView<float> y, int co0, long y0,
@@ -324,10 +259,10 @@ internal static partial class Conv2dKernels
     /// each H*W plane is one long row; one work item (in a group of one) per (image b, 8 output
     /// channels co0.., span of up to 512 positions p0..):
     ///   acc[c, p] = bias[co0+c] (+ y) + sum_ci w[co0+c, ci] x[b, ci, p0+p].
-    /// The loop over p is innermost and reads consecutive floats, so it becomes vector code, as in
-    /// <see cref="Same3x3Rows"/>. The VQ's attention projections (512 channels at 16 x 16) and
+    /// The loop over p is innermost and reads consecutive floats, so it becomes vector code. The VQ's attention projections (512 channels at 16 x 16) and
     /// its channel-changing shortcuts ran at 1-2 GFLOP/s in <see cref="Blocked"/>, whose loads
-    /// jump a whole plane per input channel.
+    /// jump a whole plane per input channel. The accumulators (8 rows of up to 512 floats) sit in
+    /// private memory, which PoCL copies for every work item of a group: hence groups of one.
     /// </summary>
     [Kernel(ExplicitlyGrouped = true)]
     public static void PointwiseRows(ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
@@ -406,10 +341,7 @@ public sealed partial class Ops
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape,
         ThreadRuns, int>? conv2dBlocked, conv2dSame3x3;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape,
-        int>? conv2dSame3x3Rows, conv2dPointwiseRows;
-
-    /// <summary>Output width from which the row-sweeping 3x3 kernel wins on PoCL (measured: equal at 16, 2.2x at 64).</summary>
-    private const int RowsFromWidth = 32;
+        int>? conv2dPointwiseRows;
 
     /// <summary>
     /// y = conv2d(x, weight) + bias, or y += conv2d(x, weight) + bias when
@@ -419,28 +351,17 @@ public sealed partial class Ops
     public void Conv2d(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
         Conv2dShape shape, bool accumulate = false)
     {
-        bool sweeps = Profile.Conv2d == Conv2dVariant.RowSweeps;
+        bool gemm = Profile.Conv2d == Conv2dVariant.Im2colGemm;
         if (Profile.Conv2d == Conv2dVariant.ImplicitGemm && ImplicitGemmTakes(shape))
             Conv2dImplicitGemm(x, weight, bias, y, shape, accumulate);
-        else if (sweeps && Conv2dKernels.RowsTake(shape) && shape.OutWidth >= RowsFromWidth)
-            Conv2dSame3x3Rows(x, weight, bias, y, shape, accumulate);
-        else if (sweeps && Conv2dKernels.PointwiseTakes(shape))
+        else if (gemm && shape.IsSame3x3)
+            Conv2dIm2col(x, weight, bias, y, shape, accumulate);
+        else if (gemm && Conv2dKernels.PointwiseTakes(shape))
             Conv2dPointwiseRows(x, weight, bias, y, shape, accumulate);
         else if (shape.IsSame3x3)
             Conv2dSame3x3(x, weight, bias, y, shape, accumulate);
         else
             Conv2dBlocked(x, weight, bias, y, shape, accumulate);
-    }
-
-    /// <summary>The 3x3 stride-1 "same" convolution sweeping rows, 8 channels per work item (OpenCL on CPUs).</summary>
-    internal void Conv2dSame3x3Rows(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
-        ArrayView<float> y, Conv2dShape s, bool accumulate = false)
-    {
-        if (!Conv2dKernels.RowsTake(s))
-            throw new ArgumentException(
-                $"Conv2dSame3x3Rows: {s} is not a 3x3 same convolution with channels a multiple of " +
-                $"{Conv2dKernels.RowChannels} and a width of 2 to {Conv2dKernels.MaxRowWidth}");
-        LaunchInGroupsOfOne(ref conv2dSame3x3Rows, Conv2dKernels.Same3x3Rows, s.OutHeight, x, weight, bias, y, s, accumulate);
     }
 
     /// <summary>The 1x1 convolution sweeping whole planes, 8 channels per work item (OpenCL on CPUs).</summary>
@@ -456,8 +377,8 @@ public sealed partial class Ops
     }
 
     /// <summary>
-    /// Launches a sweeping kernel (<see cref="Conv2dKernels.Same3x3Rows"/>, <see cref="Conv2dKernels.PointwiseRows"/>)
-    /// with one work item per (image, 8 output channels, sweep), each in a group of its own.
+    /// Launches a sweeping kernel (<see cref="Conv2dKernels.PointwiseRows"/>) with one work item
+    /// per (image, 8 output channels, sweep), each in a group of its own.
     /// </summary>
     private void LaunchInGroupsOfOne(
         ref Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape, int>? launcher,

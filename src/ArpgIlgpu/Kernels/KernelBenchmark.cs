@@ -69,6 +69,14 @@ public static class KernelBenchmark
                 4.0 * (2 * 2 * 257 * 1024 + 2 * 2 * 20 * 1024), () => ops.Attention(q.View, kv.View, kv.View, output.View, s));
         }
 
+        // the VQ-16 decoder's attention: one head of 512 channels over the 16 x 16 positions
+        {
+            var s = new AttentionShape(1, 256, 1, 512, 256, 256, AttentionMask.None, 0);
+            using Tensor<float> q = F(256, 512), kv = F(256, 512), output = F(256, 512);
+            Time("attention", "VQ: 256 positions, 1x512", 4.0 * 256 * 256 * 512, 4.0 * 4 * 256 * 512,
+                () => ops.Attention(q.View, kv.View, kv.View, output.View, s));
+        }
+
         // row-wise ops of a decoding step: 40 rows of 1024
         {
             using Tensor<float> x = F(40, 1024), w = F(1024), y = F(40, 1024);
@@ -90,16 +98,30 @@ public static class KernelBenchmark
                 () => ops.GuideAndSample(logits.View, 1, 20, 16384, 4f, 1f, images.View, positions.View, 0, 1, tokens.View));
         }
 
-        // the VQ-16 decoder's costliest layers: 3x3 convolutions and GroupNorm at 128 channels
+        // the VQ-16 decoder's 3x3 convolutions, level by level (channels in -> out at size x size),
+        // with each CPU variant beside the profile's choice
+        foreach ((int cin, int cout, int size) in new[] { (512, 512, 16), (512, 512, 32), (256, 256, 64), (128, 128, 128), (128, 128, 256) })
+        {
+            if (device.Kind == DeviceKind.Cpu && size > 64)
+                continue; // minutes on the CPU accelerator; the smaller cases show its rates
+            using Tensor<float> x = F(1, cin, size, size), w = F(cout, cin, 3, 3), bias = F(cout), y = F(1, cout, size, size);
+            var shape = Conv2dShape.Same(1, cin, cout, size, size, 3);
+            double flops = 2.0 * size * size * 9 * cin * cout;
+            double bytes = 4.0 * ((double)(cin + cout) * size * size + 9.0 * cin * cout);
+            string text = $"{cin}->{cout} at {size}x{size}";
+            Time("conv3x3", text, flops, bytes, () => ops.Conv2d(x.View, w.View, bias.View, y.View, shape));
+            if (device.Profile.Name == KernelProfile.Gpu)
+                continue;
+            Time("conv3x3 (im2col+gemm)", text, flops, bytes, () => ops.Conv2dIm2col(x.View, w.View, bias.View, y.View, shape));
+            Time("conv3x3 (8x8 blocks)", text, flops, bytes, () => ops.Conv2dSame3x3(x.View, w.View, bias.View, y.View, shape));
+        }
+
+        // the VQ-16 decoder's GroupNorm at 128 channels
         foreach (int size in new[] { 64, 256 })
         {
             if (device.Kind == DeviceKind.Cpu && size > 64)
-                continue; // minutes on the CPU accelerator; the 64x64 case shows its rate
-            using Tensor<float> x = F(1, 128, size, size), w = F(128, 128, 3, 3), bias = F(128), y = F(1, 128, size, size);
-            var shape = Conv2dShape.Same(1, 128, 128, size, size, 3);
-            double flops = 2.0 * size * size * 9 * 128 * 128;
-            Time("conv3x3", $"128->128 at {size}x{size}", flops, 4.0 * (2.0 * 128 * size * size + 9 * 128 * 128),
-                () => ops.Conv2d(x.View, w.View, bias.View, y.View, shape));
+                continue;
+            using Tensor<float> x = F(1, 128, size, size), y = F(1, 128, size, size);
             var norm = new GroupNormShape(1, 128, size * size, 32);
             using Tensor<float> gamma = F(128), beta = F(128), stats = F(norm.StatisticsLength);
             Time("groupnorm+swish", $"128 at {size}x{size}", 10.0 * 128 * size * size, 4.0 * 3 * 128 * size * size,

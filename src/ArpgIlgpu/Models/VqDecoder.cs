@@ -31,30 +31,25 @@ internal sealed class VqDecoder
         convOut = w.Conv("decoder.conv_out");
     }
 
-    /// <summary>z: [B, z_channels, gh, gw] (outside the scratch's feature maps) -> image: [B, 3, gh*f, gw*f].</summary>
-    public void Forward(VqScratch s, ArrayView<float> z, ArrayView<float> image)
+    /// <summary>z: [B, z_channels, gh, gw] -> image: [B, 3, gh*f, gw*f] (outside the scratch's feature maps).</summary>
+    public void Forward(VqScratch s, FeatureMap z, ArrayView<float> image)
     {
-        int height = s.GridHeight, width = s.GridWidth;
-
         // z to block_in
-        convIn.Same(s, z, s.X.View, height, width);
+        FeatureMap h = convIn.Same(s, z, s.Besides(z).First);
 
         // middle: res, attn, res
-        mid.Forward(s, height, width);
+        h = mid.Forward(s, h);
 
         // from the lowest resolution up, doubling the size after every level but the last
         foreach ((LevelBlocks blocks, Upsample? upsample) in levels)
         {
-            blocks.Forward(s, height, width);
-            if (upsample is null)
-                continue;
-            upsample.Forward(s, height, width);
-            height *= 2;
-            width *= 2;
+            h = blocks.Forward(s, h);
+            if (upsample is not null)
+                h = upsample.Forward(s, h);
         }
 
         // end: norm_out, swish, conv_out to 3 channels
-        normOut.Forward(s, s.X.View, s.T1.View, height, width, swish: true);
-        convOut.Same(s, s.T1.View, image, height, width);
+        h = normOut.Forward(s, h, s.Besides(h).First, swish: true);
+        convOut.Same(s, h.View, image, h.Height, h.Width);
     }
 }

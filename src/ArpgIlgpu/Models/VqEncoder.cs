@@ -31,31 +31,26 @@ internal sealed class VqEncoder
         convOut = w.Conv("encoder.conv_out");
     }
 
-    /// <summary>
-    /// image: [B, 3, H, W] (outside the scratch's feature maps) -> z: [B, z_channels, H/f, W/f],
-    /// left in the scratch's T1.
-    /// </summary>
-    public void Forward(VqScratch s, ArrayView<float> image, int height, int width)
+    /// <summary>image: [B, 3, H, W] (outside the scratch's feature maps) -> z: [B, z_channels, H/f, W/f] in one of them.</summary>
+    public FeatureMap Forward(VqScratch s, ArrayView<float> image, int height, int width)
     {
         // image to ch channels
-        convIn.Same(s, image, s.X.View, height, width);
+        convIn.Same(s, image, s.Maps[0].View, height, width);
+        var h = new FeatureMap(s.Maps[0], convIn.OutChannels, height, width);
 
         // from the highest resolution down, halving the size after every level but the last
         foreach ((LevelBlocks blocks, Downsample? downsample) in levels)
         {
-            blocks.Forward(s, height, width);
-            if (downsample is null)
-                continue;
-            downsample.Forward(s, height, width);
-            height /= 2;
-            width /= 2;
+            h = blocks.Forward(s, h);
+            if (downsample is not null)
+                h = downsample.Forward(s, h);
         }
 
         // middle: res, attn, res
-        mid.Forward(s, height, width);
+        h = mid.Forward(s, h);
 
         // end: norm_out, swish, conv_out to z_channels
-        normOut.Forward(s, s.X.View, s.T2.View, height, width, swish: true);
-        convOut.Same(s, s.T2.View, s.T1.View, height, width);
+        h = normOut.Forward(s, h, s.Besides(h).First, swish: true);
+        return convOut.Same(s, h, s.Besides(h).First);
     }
 }

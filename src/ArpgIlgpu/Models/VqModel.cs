@@ -152,8 +152,9 @@ public sealed class VqModel : IDisposable
             Device.Ops.CodebookLookup(codes.SubView(first * tokens, s.Batch * tokens), codebook.View, s.Latent.View,
                 s.Batch, tokens, Config.CodebookSize, e);
             // post_quant_conv to z_channels, then the decoder
-            postQuantConv.Same(s, s.Latent.View, s.T1.View, gridHeight, gridWidth);
-            decoder.Forward(s, s.T1.View, images.SubView(first * imageLength, s.Batch * imageLength));
+            var latent = new FeatureMap(s.Latent, e, gridHeight, gridWidth);
+            FeatureMap z = postQuantConv.Same(s, latent, s.Maps[0]);
+            decoder.Forward(s, z, images.SubView(first * imageLength, s.Batch * imageLength));
         }
     }
 
@@ -194,13 +195,14 @@ public sealed class VqModel : IDisposable
             int rows = s.Batch * tokens;
             ArrayView<float> passLatent = latent.SubView(first * tokens * e, rows * e);
             // the encoder, then quant_conv down to the codebook's width
-            encoder.Forward(s, images.SubView(first * imageLength, s.Batch * imageLength), height, width);
-            quantConv.Same(s, s.T1.View, passLatent, gridHeight, gridWidth);
+            FeatureMap z = encoder.Forward(s, images.SubView(first * imageLength, s.Batch * imageLength), height, width);
+            quantConv.Same(s, z.View, passLatent, gridHeight, gridWidth);
             // one row per position: [n, e, gh*gw] -> [n, gh*gw, e], l2-normalised, then the nearest code
-            Device.Ops.Transpose(passLatent, s.T2.View, s.Batch, e, tokens);
+            ArrayView<float> positions = s.Besides(z).First.View;
+            Device.Ops.Transpose(passLatent, positions, s.Batch, e, tokens);
             if (Config.CodebookL2Norm)
-                Device.Ops.L2NormalizeRows(s.T2.View, s.T2.View, rows, e);
-            Device.Ops.NearestCode(s.T2.View, codebook.View, codes.SubView(first * tokens, rows), rows,
+                Device.Ops.L2NormalizeRows(positions, positions, rows, e);
+            Device.Ops.NearestCode(positions, codebook.View, codes.SubView(first * tokens, rows), rows,
                 Config.CodebookSize, e);
         }
     }

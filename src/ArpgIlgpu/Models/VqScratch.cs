@@ -7,9 +7,9 @@ namespace ArpgIlgpu.Models;
 /// The activations of VQ forward passes for a fixed number of images and token grid, allocated
 /// once and reused by every layer (llm.c's habit: nothing is allocated inside the forward pass).
 /// Three feature-map buffers sized for the network's largest map (128 channels at 256 x 256 for
-/// VQ-16: 32 MiB per image each) take turns: every block reads the current activation from
-/// <see cref="X"/> and leaves its output there, using <see cref="T1"/> and <see cref="T2"/>
-/// as scratch.
+/// VQ-16: 32 MiB per image each): a block takes its input map h in one of them and uses the
+/// other two (<see cref="Besides"/>) for its temporaries and, where it cannot work in place,
+/// its output, which it returns (<c>h = block(h)</c>).
 /// </summary>
 internal sealed class VqScratch : IDisposable
 {
@@ -33,9 +33,7 @@ internal sealed class VqScratch : IDisposable
         }
         try
         {
-            X = New(maps);
-            T1 = New(maps);
-            T2 = New(maps);
+            Maps = [New(maps), New(maps), New(maps)];
             // A group never holds more than 1/32 of the largest map, so this shape bounds every
             // GroupNorm's statistics.
             int groupLength = (int)((maps / batch + VqConfig.NormGroups - 1) / VqConfig.NormGroups);
@@ -74,14 +72,15 @@ internal sealed class VqScratch : IDisposable
     /// <summary>Token columns of each image.</summary>
     public int GridWidth { get; }
 
-    /// <summary>The current activation: [Batch, C, H, W] at the block's resolution.</summary>
-    public Tensor<float> X { get; private set; }
+    /// <summary>The three feature-map buffers, each as large as the network's largest map.</summary>
+    public IReadOnlyList<Tensor<float>> Maps { get; }
 
-    /// <summary>Scratch feature map, as large as <see cref="X"/>.</summary>
-    public Tensor<float> T1 { get; private set; }
-
-    /// <summary>Scratch feature map, as large as <see cref="X"/>.</summary>
-    public Tensor<float> T2 { get; }
+    /// <summary>The two feature-map buffers that do not hold <paramref name="h"/> (the first two when h lies elsewhere).</summary>
+    public (Tensor<float> First, Tensor<float> Second) Besides(FeatureMap h)
+    {
+        Tensor<float>[] others = Maps.Where(m => !ReferenceEquals(m, h.Buffer)).ToArray();
+        return (others[0], others[1]);
+    }
 
     /// <summary>GroupNorm's per-chunk and per-group statistics.</summary>
     public Tensor<float> Statistics { get; }
@@ -100,9 +99,6 @@ internal sealed class VqScratch : IDisposable
 
     /// <summary>The quantised latent: [Batch, codebook_embed_dim, gh, gw].</summary>
     public Tensor<float> Latent { get; }
-
-    /// <summary>Makes T1 (where a block left its output) the current activation.</summary>
-    public void SwapXAndT1() => (X, T1) = (T1, X);
 
     /// <summary>Device bytes the scratch for one image takes.</summary>
     public static long BytesPerImage(VqConfig config, int gridHeight, int gridWidth)

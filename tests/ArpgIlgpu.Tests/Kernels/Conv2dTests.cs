@@ -17,7 +17,7 @@ public class Conv2dTests
         [Conv2dShape.Same(3, 2, 7, 4, 13, 3)],
         [Conv2dShape.Same(1, 3, 13, 6, 19, 3)],                     // 8 x 8 blocks with ragged channels and columns
         [Conv2dShape.Same(2, 9, 17, 11, 8, 3)],
-        // wide enough for the row-sweeping kernel OpenCL on CPUs takes (channels a multiple of 8)
+        // wider, channels a multiple of 8
         [Conv2dShape.Same(2, 5, 16, 3, 33, 3)],
         [Conv2dShape.Same(1, 3, 8, 4, 32, 3)],
         // 1x1 (nin_shortcut, attention projections, quant_conv)
@@ -68,9 +68,11 @@ public class Conv2dTests
         CheckKernel(device, s, "Conv2d", device.Ops.Conv2d);
         // Conv2d takes the 8 x 8 kernel for 3x3 "same" shapes; the general one must agree too.
         CheckKernel(device, s, "general kernel", device.Ops.Conv2dBlocked);
-        // so must the row-sweeping ones, on every backend, wherever they apply
-        if (Conv2dKernels.RowsTake(s))
-            CheckKernel(device, s, "row kernel", device.Ops.Conv2dSame3x3Rows);
+        // so must im2col + GEMM (any shape), whole and in chunks of 7 positions (ragged last
+        // chunks, chunks that start mid-row), and the plane-sweeping kernel, on every backend
+        CheckKernel(device, s, "im2col", device.Ops.Conv2dIm2col);
+        CheckKernel(device, s, "im2col in chunks of 7",
+            (x, w, b, y, shape, accumulate) => device.Ops.Conv2dIm2col(x, w, b, y, shape, accumulate, chunk: 7));
         if (Conv2dKernels.PointwiseTakes(s))
             CheckKernel(device, s, "plane kernel", device.Ops.Conv2dPointwiseRows);
     }
