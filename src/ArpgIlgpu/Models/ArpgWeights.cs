@@ -65,7 +65,7 @@ public sealed class ArpgWeights : IDisposable
     private ArpgWeights(ArpgConfig config, WeightLoader load)
     {
         Precision = load.Precision;
-        Embeddings = load.Matrix("embeddings.weight");
+        Embeddings = load.Table("embeddings.weight");
         SelfLayers = Enumerable.Range(0, config.Layers / 2)
             .Select(i => new BlockWeights(load, $"layers.self_dec.{i}", selfAttention: true)).ToArray();
         SharedNorm = load.Vector("layers.norm.weight");
@@ -76,7 +76,7 @@ public sealed class ArpgWeights : IDisposable
         Head = load.Matrix("head.weight");
     }
 
-    /// <summary>How the matrices are stored (norm weights are always float32).</summary>
+    /// <summary>How the matrices are stored (norm weights are always float32; under Int8 the embeddings are float16).</summary>
     public Precision Precision { get; }
 
     /// <summary>Token embeddings: [codes + mask + classes + no-class + unused, dim].</summary>
@@ -99,15 +99,19 @@ public sealed class ArpgWeights : IDisposable
 
     /// <summary>
     /// Checks every tensor's shape against the config (first mismatch reported with both shapes),
-    /// then uploads the weights as float32.
+    /// then uploads the weights in <paramref name="precision"/>. A checkpoint's q8_0 matrices
+    /// (<see cref="Q8Checkpoint"/>) load as they are under Int8 and dequantised otherwise; float
+    /// matrices are quantised at load under Int8.
     /// </summary>
     public static ArpgWeights Load(ComputeDevice device, ArpgConfig config, StateDict stateDict,
         Precision precision = Precision.Fp32)
     {
         IReadOnlyDictionary<string, int[]> expected = config.ExpectedTensors();
-        ShapeCheck.Verify(stateDict, expected, ignoreUnexpected: _ => false, hint: "is the ARPG config the one this checkpoint was trained with?");
+        ShapeCheck.Verify(stateDict, expected, ignoreUnexpected: n => Q8Checkpoint.IsScaleOf(n, expected),
+            hint: "is the ARPG config the one this checkpoint was trained with?");
         RequireRoom(device, config, precision);
-        return new ArpgWeights(config, new WeightLoader(device, precision, expected, FiniteWeights.Reader(stateDict)));
+        return new ArpgWeights(config, new WeightLoader(device, precision, expected, name => Q8Checkpoint.ReadFloat32(stateDict, name),
+            name => Q8Checkpoint.IsQuantized(stateDict, name) ? Q8Checkpoint.Read(stateDict, name) : null));
     }
 
     /// <summary>
@@ -131,9 +135,14 @@ public sealed class ArpgWeights : IDisposable
         }));
     }
 
-    /// <summary>Refuses a config whose weights (matrices in <paramref name="precision"/>) cannot fit on the device, before any is made.</summary>
+    /// <summary>
+    /// Refuses a config whose weights (matrices in <paramref name="precision"/>) cannot fit on the
+    /// device, before any is made: every parameter at the matrices' bytes per element, or at
+    /// float16's where that is more (the embeddings under Int8).
+    /// </summary>
     private static void RequireRoom(ComputeDevice device, ArpgConfig config, Precision precision) =>
-        MemoryCheck.RequireRoom(device, checked(config.ParameterCount * (precision == Precision.Fp16 ? 2 : 4)),
+        MemoryCheck.RequireRoom(device, (long)Math.Ceiling(config.ParameterCount *
+                Math.Max(precision.WeightBytesPerElement(), precision.ForTablesAndCaches().WeightBytesPerElement())),
             $"the transformer's weights ({config.ParameterCount:N0} parameters, {config.Layers} layers of dim {config.Dim})");
 
     /// <summary>Bytes of all weights on the device.</summary>
@@ -154,13 +163,20 @@ public sealed class ArpgWeights : IDisposable
     }
 }
 
-/// <summary>Uploads named weights: matrices in the chosen precision, vectors (norm weights) in float32.</summary>
+/// <summary>
+/// Uploads named weights: matrices in the chosen precision, tables (embeddings) in
+/// <see cref="PrecisionRoles.ForTablesAndCaches"/>, vectors (norm weights) in float32.
+/// <paramref name="readQ8"/> gives a matrix the checkpoint already holds in q8_0, uploaded as it is under Int8.
+/// </summary>
 internal sealed class WeightLoader(ComputeDevice device, Precision precision,
-    IReadOnlyDictionary<string, int[]> shapes, Func<string, float[]> read)
+    IReadOnlyDictionary<string, int[]> shapes, Func<string, float[]> read, Func<string, Q8Matrix?>? readQ8 = null)
 {
     public Precision Precision => precision;
 
-    public StorageTensor Matrix(string name) => StorageTensor.Upload(device, precision, read(name), shapes[name]);
+    public StorageTensor Matrix(string name) =>
+        Quantized(name) is { } q8 ? StorageTensor.Upload(device, q8) : StorageTensor.Upload(device, precision, read(name), shapes[name]);
+
+    public StorageTensor Table(string name) => StorageTensor.Upload(device, precision.ForTablesAndCaches(), read(name), shapes[name]);
 
     public Tensor<float> Vector(string name) => Tensor<float>.FromArray(device, read(name), shapes[name]);
 
@@ -170,6 +186,8 @@ internal sealed class WeightLoader(ComputeDevice device, Precision precision,
     /// </summary>
     public StorageTensor Stacked(params string[] names)
     {
+        if (names.Select(Quantized).ToList() is var parts && parts.All(p => p is not null))
+            return StorageTensor.Upload(device, Q8Matrix.Stack(parts!));
         int width = shapes[names[0]][1];
         if (names.Any(n => shapes[n][1] != width))
             throw new ArgumentException($"stacked matrices {string.Join(", ", names)} differ in width");
@@ -183,4 +201,7 @@ internal sealed class WeightLoader(ComputeDevice device, Precision precision,
         }
         return StorageTensor.Upload(device, precision, data, data.Length / width, width);
     }
+
+    /// <summary>The checkpoint's q8_0 form of a matrix, when loading Int8 from a file that has one.</summary>
+    private Q8Matrix? Quantized(string name) => precision == Precision.Int8 ? readQ8?.Invoke(name) : null;
 }
