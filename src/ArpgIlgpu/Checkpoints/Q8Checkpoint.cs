@@ -4,7 +4,7 @@ using ArpgIlgpu.Runtime;
 namespace ArpgIlgpu.Checkpoints;
 
 /// <summary>
-/// q8_0 weight matrices in a checkpoint (written by <c>arpg convert --dtype int8</c>): a matrix
+/// q8_0 weight matrices in a checkpoint (as the command line's convert writes them for int8): a matrix
 /// <c>NAME</c> [N, K] is stored as <c>NAME</c>, I8 [N, K] (the values q), and
 /// <c>NAME.q8_scale</c>, F32 [N, ceil(K / 32)] (one scale per row per block of 32 columns, the
 /// last block of a row short when K is not a multiple of 32), w[n, k] = q[n, k] * scale[n, k / 32]

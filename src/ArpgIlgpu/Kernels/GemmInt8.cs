@@ -15,47 +15,73 @@ internal static class GemmInt8Kernels
     private const int Block = Q8Matrix.BlockSize;
     private const int RowBlock = GemmKernels.RowBlock;
 
+    /// <summary>K-values of the 4 rows of w that <see cref="RowBlocked"/> dequantises at a time.</summary>
+    public const int StagedK = 1024;
+
     /// <summary>
-    /// The register-blocked GEMM of <see cref="GemmKernels.RowBlocked"/> on q8_0 weights: one
-    /// thread per 4 rows of x and 4 rows of w (16 outputs), consecutive threads on consecutive row
-    /// blocks of x for the same rows of w. K is walked block by block: the 4 rows' scales are
-    /// loaded once per block of 32 k, then per k 4 x's and 4 int8 w's, each w times its row's
-    /// scale (4 multiplies), for 16 multiply-adds. The last block of a row may be short (K not a
-    /// multiple of 32). Rows past M and N repeat the last valid one (loads in bounds, sums not stored).
+    /// The register-blocked GEMM on q8_0 weights for CPUs: one thread per 4 rows of w (outputs
+    /// n0 .. n0+3 of every row m). K is taken 1024 at a time: the thread dequantises its 4 rows of
+    /// w into a private float32 buffer wf[4][1024] block by block (each row's scale loaded once
+    /// per block of 32; the last block of a row may be short), then for each block of 4 rows of x
+    /// one loop over those k does what <see cref="GemmKernels.RowBlocked"/> does, 4 x's and 4 w's
+    /// (from wf, in cache) for 16 multiply-adds, and stores the 16 sums (the first range of K
+    /// honours Accumulate, later ones add). Each weight is read from memory and dequantised once per
+    /// launch. Rows past M and N repeat the last valid one (loads in bounds, sums not stored).
+    /// Why the buffer: PoCL vectorises a thread's innermost loop along k, as 16 running sums
+    /// reduced horizontally where the loop ends. With the multiply-adds inside a loop over one
+    /// block of 32 k that meant 16 reductions per 32 k, and a flat loop over k gathers each k's
+    /// scale (index k / 32): both ran 2 x 5632 x 1024 at about twice fp32's time on PoCL. The
+    /// dequantising loop is a map (no sums), and the multiply-adds run 1024 k per reduction.
+    /// On GPUs wf would be local memory: there the GEMV-shaped kernel runs.
     /// </summary>
     [Kernel]
     public static void RowBlocked(Index1D index, ArrayView<float> x, ArrayView<sbyte> q, ArrayView<float> scales,
         ArrayView<float> y, GemmShape s)
     {
-        int i = index;
-        int mBlocks = (s.M + RowBlock - 1) / RowBlock;
-        int m0 = i % mBlocks * RowBlock, n0 = i / mBlocks * RowBlock;
+        ArrayView<float> wf = LocalMemory.Allocate<float>(RowBlock * StagedK); // [row][k]
+        int n0 = index * RowBlock;
         long k = s.K;
         int blocks = (s.K + Block - 1) / Block;
-        long x0 = m0 * k, x1 = Math.Min(m0 + 1, s.M - 1) * k, x2 = Math.Min(m0 + 2, s.M - 1) * k, x3 = Math.Min(m0 + 3, s.M - 1) * k;
         int r0 = n0, r1 = Math.Min(n0 + 1, s.N - 1), r2 = Math.Min(n0 + 2, s.N - 1), r3 = Math.Min(n0 + 3, s.N - 1);
         long w0 = r0 * k, w1 = r1 * k, w2 = r2 * k, w3 = r3 * k;
         long s0 = (long)r0 * blocks, s1 = (long)r1 * blocks, s2 = (long)r2 * blocks, s3 = (long)r3 * blocks;
-        float a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
-        float a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0; // a[m][n]
-        for (int b = 0; b < blocks; b++)
+        for (long c0 = 0; c0 < k; c0 += StagedK)
         {
-            float c0 = scales[s0 + b], c1 = scales[s1 + b], c2 = scales[s2 + b], c3 = scales[s3 + b];
-            long begin = (long)b * Block, end = Math.Min(begin + Block, k);
-            for (long c = begin; c < end; c++)
+            int length = (int)Math.Min(StagedK, k - c0), first = (int)(c0 / Block);
+            for (int b = 0; b < (length + Block - 1) / Block; b++)
             {
-                float p0 = x[x0 + c], p1 = x[x1 + c], p2 = x[x2 + c], p3 = x[x3 + c];
-                float v0 = q[w0 + c] * c0, v1 = q[w1 + c] * c1, v2 = q[w2 + c] * c2, v3 = q[w3 + c] * c3;
-                a00 = Mad(p0, v0, a00); a01 = Mad(p0, v1, a01); a02 = Mad(p0, v2, a02); a03 = Mad(p0, v3, a03);
-                a10 = Mad(p1, v0, a10); a11 = Mad(p1, v1, a11); a12 = Mad(p1, v2, a12); a13 = Mad(p1, v3, a13);
-                a20 = Mad(p2, v0, a20); a21 = Mad(p2, v1, a21); a22 = Mad(p2, v2, a22); a23 = Mad(p2, v3, a23);
-                a30 = Mad(p3, v0, a30); a31 = Mad(p3, v1, a31); a32 = Mad(p3, v2, a32); a33 = Mad(p3, v3, a33);
+                float f0 = scales[s0 + first + b], f1 = scales[s1 + first + b], f2 = scales[s2 + first + b], f3 = scales[s3 + first + b];
+                int end = Math.Min((b + 1) * Block, length);
+                for (int j = b * Block; j < end; j++)
+                {
+                    wf[j] = q[w0 + c0 + j] * f0;
+                    wf[StagedK + j] = q[w1 + c0 + j] * f1;
+                    wf[2 * StagedK + j] = q[w2 + c0 + j] * f2;
+                    wf[3 * StagedK + j] = q[w3 + c0 + j] * f3;
+                }
+            }
+            GemmShape target = c0 == 0 ? s : s with { Accumulate = 1 };
+            for (int m0 = 0; m0 < s.M; m0 += RowBlock)
+            {
+                long x0 = m0 * k + c0, x1 = Math.Min(m0 + 1, s.M - 1) * k + c0;
+                long x2 = Math.Min(m0 + 2, s.M - 1) * k + c0, x3 = Math.Min(m0 + 3, s.M - 1) * k + c0;
+                float a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
+                float a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0; // a[m][n]
+                for (int j = 0; j < length; j++)
+                {
+                    float p0 = x[x0 + j], p1 = x[x1 + j], p2 = x[x2 + j], p3 = x[x3 + j];
+                    float v0 = wf[j], v1 = wf[StagedK + j], v2 = wf[2 * StagedK + j], v3 = wf[3 * StagedK + j];
+                    a00 = Mad(p0, v0, a00); a01 = Mad(p0, v1, a01); a02 = Mad(p0, v2, a02); a03 = Mad(p0, v3, a03);
+                    a10 = Mad(p1, v0, a10); a11 = Mad(p1, v1, a11); a12 = Mad(p1, v2, a12); a13 = Mad(p1, v3, a13);
+                    a20 = Mad(p2, v0, a20); a21 = Mad(p2, v1, a21); a22 = Mad(p2, v2, a22); a23 = Mad(p2, v3, a23);
+                    a30 = Mad(p3, v0, a30); a31 = Mad(p3, v1, a31); a32 = Mad(p3, v2, a32); a33 = Mad(p3, v3, a33);
+                }
+                GemmKernels.StoreRow(y, target, m0, n0, a00, a01, a02, a03);
+                GemmKernels.StoreRow(y, target, m0 + 1, n0, a10, a11, a12, a13);
+                GemmKernels.StoreRow(y, target, m0 + 2, n0, a20, a21, a22, a23);
+                GemmKernels.StoreRow(y, target, m0 + 3, n0, a30, a31, a32, a33);
             }
         }
-        GemmKernels.StoreRow(y, s, m0, n0, a00, a01, a02, a03);
-        GemmKernels.StoreRow(y, s, m0 + 1, n0, a10, a11, a12, a13);
-        GemmKernels.StoreRow(y, s, m0 + 2, n0, a20, a21, a22, a23);
-        GemmKernels.StoreRow(y, s, m0 + 3, n0, a30, a31, a32, a33);
     }
 
     /// <summary>Floats from one lane's partial sums to the next in <see cref="Gemv"/>: 32 outputs and 1 of padding.</summary>
@@ -180,8 +206,7 @@ public sealed partial class Ops
             {
                 rowBlocked ??= accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<sbyte>,
                     ArrayView<float>, ArrayView<float>, GemmShape>(GemmInt8Kernels.RowBlocked, implicitGroupSize);
-                int b = GemmKernels.RowBlock;
-                rowBlocked(checked((s.M + b - 1) / b * ((s.N + b - 1) / b)), x, w.Values.View, w.Scales.View, y, s);
+                rowBlocked((s.N + GemmKernels.RowBlock - 1) / GemmKernels.RowBlock, x, w.Values.View, w.Scales.View, y, s);
                 return;
             }
             gemv ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, GemmShape>(

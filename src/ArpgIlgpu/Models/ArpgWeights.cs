@@ -137,12 +137,12 @@ public sealed class ArpgWeights : IDisposable
 
     /// <summary>
     /// Refuses a config whose weights (matrices in <paramref name="precision"/>) cannot fit on the
-    /// device, before any is made: every parameter at the matrices' bytes per element, or at
-    /// float16's where that is more (the embeddings under Int8).
+    /// device, before any is made. Under Int8 the matrices take 1.125 bytes per weight and the
+    /// embedding table, which stays float16, 2; fp32 and fp16 count every parameter at 4 and 2.
     /// </summary>
     private static void RequireRoom(ComputeDevice device, ArpgConfig config, Precision precision) =>
-        MemoryCheck.RequireRoom(device, (long)Math.Ceiling(config.ParameterCount *
-                Math.Max(precision.WeightBytesPerElement(), precision.ForTablesAndCaches().WeightBytesPerElement())),
+        MemoryCheck.RequireRoom(device, (long)Math.Ceiling(config.ExpectedTensors().Sum(t => Tensor<float>.ElementCount(t.Value) *
+                (t.Key == "embeddings.weight" ? precision.ForTablesAndCaches() : precision).WeightBytesPerElement())),
             $"the transformer's weights ({config.ParameterCount:N0} parameters, {config.Layers} layers of dim {config.Dim})");
 
     /// <summary>Bytes of all weights on the device.</summary>
@@ -186,8 +186,9 @@ internal sealed class WeightLoader(ComputeDevice device, Precision precision,
     /// </summary>
     public StorageTensor Stacked(params string[] names)
     {
-        if (names.Select(Quantized).ToList() is var parts && parts.All(p => p is not null))
-            return StorageTensor.Upload(device, Q8Matrix.Stack(parts!));
+        Q8Matrix?[] quantized = names.Select(Quantized).ToArray();
+        if (quantized.All(q => q is not null))
+            return StorageTensor.Upload(device, Q8Matrix.Stack(quantized!));
         int width = shapes[names[0]][1];
         if (names.Any(n => shapes[n][1] != width))
             throw new ArgumentException($"stacked matrices {string.Join(", ", names)} differ in width");

@@ -8,8 +8,8 @@ namespace ArpgIlgpu.Tests.Kernels;
 /// q8_0 weights (<see cref="Q8Matrix"/>): the quantiser against its definition in double, and every
 /// int8 GEMM kernel (row-blocked on CPUs, GEMV-shaped and dequantise-then-tiled on GPUs) against the
 /// double-precision product with the dequantised weights, at shapes whose M, N and K straddle the
-/// register blocks (4), the GEMV's rows (8) and chunk (512), the tiles (64, 128) and the q8_0
-/// blocks (K = 1, 7, 31, 33, 70, 600: a short last block).
+/// register blocks (4), the GEMV's rows (8) and chunk (512), the CPU kernel's staged range (1024),
+/// the tiles (64, 128) and the q8_0 blocks (K = 1, 7, 31, 33, 70, 600, 1100: a short last block).
 /// </summary>
 public class GemmInt8Tests
 {
@@ -72,6 +72,7 @@ public class GemmInt8Tests
     public static IEnumerable<object[]> RowBlockedShapes() =>
     [
         [1, 1, 1], [1, 7, 5], [2, 64, 64], [3, 17, 33], [5, 9, 130], [13, 31, 7], [4, 1, 3], [6, 5, 70], [9, 10, 31],
+        [3, 5, 1100], [5, 2, 2070], // K past one staged range of 1024 (and a short last block)
     ];
 
     [Theory, CpuCases(nameof(RowBlockedShapes)), OpenClCases(nameof(RowBlockedShapes))]
