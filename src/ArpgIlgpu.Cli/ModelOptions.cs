@@ -83,7 +83,8 @@ internal sealed class ModelOptions
 
     public Option<string> Precision { get; } = new("--precision")
     {
-        Description = "Storage of the transformer's weights and KV caches: fp32 (the reference) or fp16 (half the memory; sums stay float32)",
+        Description = "Storage of the transformer's weights and KV caches: fp32 (the reference), fp16 (half the memory; sums stay float32) " +
+                      "or int8 (weight matrices in q8_0, int8 with a float32 scale per row per 32 columns; embeddings and KV caches fp16)",
         DefaultValueFactory = _ => "fp32",
     };
 
@@ -111,7 +112,7 @@ internal sealed class ModelOptions
 
     public ModelOptions()
     {
-        OptionChoices.Restrict(Precision, "fp32", "fp16");
+        OptionChoices.Restrict(Precision, "fp32", "fp16", "int8");
         OptionChoices.Restrict(Kernels, KernelProfileNames.All);
     }
 
@@ -195,7 +196,12 @@ internal sealed class ModelOptions
 
     /// <summary>--precision as a <see cref="Runtime.Precision"/> (fp32 where the command has no such option).</summary>
     public Precision ReadPrecision(ParseResult parsed) =>
-        parsed.GetValue(Precision) == "fp16" ? Runtime.Precision.Fp16 : Runtime.Precision.Fp32;
+        parsed.GetValue(Precision) switch
+        {
+            "fp16" => Runtime.Precision.Fp16,
+            "int8" => Runtime.Precision.Int8,
+            _ => Runtime.Precision.Fp32,
+        };
 
     private async Task<ModelChoice> ResolveFilesAsync(ParseResult parsed, bool transformer, bool tokenizer,
         CancellationToken cancel, bool tokenizerOptionalWithConfig)

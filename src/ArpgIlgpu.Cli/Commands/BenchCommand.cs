@@ -98,9 +98,12 @@ internal static class BenchCommand
         return command;
     }
 
-    private static string PrecisionText(Precision precision) => precision == Precision.Fp16
-        ? "fp16 storage (weights, KV caches), converted to float32 in the kernels on every backend"
-        : "fp32";
+    private static string PrecisionText(Precision precision) => precision switch
+    {
+        Precision.Fp16 => "fp16 storage (weights, KV caches), converted to float32 in the kernels on every backend",
+        Precision.Int8 => "int8 weight matrices (q8_0: 1.125 bytes per weight), fp16 embeddings and KV caches, float32 sums",
+        _ => "fp32",
+    };
 
     private static int ReportMemory(MemorySplit memory, ComputeDevice device, ModelChoice choice, string? model,
         int images, int stepCount, bool json)

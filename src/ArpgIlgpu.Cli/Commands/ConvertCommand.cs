@@ -3,7 +3,7 @@ using System.CommandLine;
 
 namespace ArpgIlgpu.Cli;
 
-/// <summary>`arpg convert IN OUT.safetensors [--dtype float32|float16|keep]`: a checkpoint as safetensors.</summary>
+/// <summary>`arpg convert IN OUT.safetensors [--dtype float32|float16|int8|keep]`: a checkpoint as safetensors.</summary>
 internal static class ConvertCommand
 {
     public static Command Create()
@@ -13,10 +13,12 @@ internal static class ConvertCommand
         var dtype = new Option<string>("--dtype")
         {
             Description = "Floating-point tensors are written as float32 (the default: what the port computes in), " +
-                          "float16 (rounded to nearest even), or keep (as stored, e.g. bfloat16); integer tensors are kept",
+                          "float16 (rounded to nearest even), int8 (every 2-D weight but the embeddings in q8_0: NAME as int8 and " +
+                          "NAME.q8_scale as float32, one scale per row per 32 columns; the rest kept), or keep (as stored, e.g. bfloat16); " +
+                          "integer tensors are kept",
             DefaultValueFactory = _ => "float32",
         };
-        OptionChoices.Restrict(dtype, "float32", "float16", "keep");
+        OptionChoices.Restrict(dtype, "float32", "float16", "int8", "keep");
         var command = new Command("convert", "Convert a checkpoint (.pt or .safetensors) to a safetensors file");
         command.Arguments.Add(input);
         command.Arguments.Add(output);
@@ -26,6 +28,7 @@ internal static class ConvertCommand
             DType? floatType = parseResult.GetValue(dtype) switch
             {
                 "float16" => DType.Float16,
+                "int8" => DType.Int8,
                 "keep" => null,
                 _ => DType.Float32,
             };

@@ -7,7 +7,7 @@ using System.CommandLine;
 namespace ArpgIlgpu.Cli;
 
 /// <summary>
-/// `arpg selftest [--device D] [--kernels P] [--precision fp16] [--tensor-cores] [--quick]`: checks a
+/// `arpg selftest [--device D] [--kernels P] [--precision fp16|int8] [--tensor-cores] [--quick]`: checks a
 /// device's kernels against ILGPU's CPU accelerator (the Cpu kernel profile, with the same
 /// precision and tensor-core arithmetic) on random models (<see cref="SelfTest"/>): the tiny
 /// random model, an ARPG-L-width model (<see cref="SelfTest.ArpgLWidth"/>) and a decode of the

@@ -90,8 +90,8 @@ public static class GenerationBenchmark
         if (tokenizer is not null)
             clock.Run(Phases.VqDecode, () => TokenPictures.Decode(tokenizer, tokens));
 
-        int storedBytes = model.Precision == Precision.Fp16 ? 2 : 4;
-        Dictionary<string, WorkCost> costs = Costs(new ArpgCost(c, storedBytes, storedBytes), c, tokenizer?.Config,
+        Dictionary<string, WorkCost> costs = Costs(
+            new ArpgCost(c, model.Precision.WeightBytesPerElement(), model.Precision.CacheBytesPerElement()), c, tokenizer?.Config,
             2 * batch, batch, steps);
         var phases = clock.Phases
             .Select(p => new PhaseReport(p.Phase, p.Time.TotalSeconds, p.Calls, costs[p.Phase], peaks)).ToList();

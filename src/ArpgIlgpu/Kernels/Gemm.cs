@@ -61,7 +61,7 @@ internal static class GemmKernels
         StoreRow(y, s, m0 + 3, n0, a30, a31, a32, a33);
     }
 
-    private static void Store(ArrayView<float> y, GemmShape s, int m, int n, float value)
+    internal static void Store(ArrayView<float> y, GemmShape s, int m, int n, float value)
     {
         long at = (long)m * s.N + n;
         y[at] = s.Accumulate != 0 ? y[at] + value : value;
@@ -150,11 +150,11 @@ internal static class GemmKernels
     }
 
     /// <summary>Row m of x (rows past M repeat the last: loads stay in bounds, those sums are not stored).</summary>
-    private static ArrayView<float> XRow(ArrayView<float> x, GemmShape s, int m) =>
+    internal static ArrayView<float> XRow(ArrayView<float> x, GemmShape s, int m) =>
         x.SubView((long)Math.Min(m, s.M - 1) * s.K, s.K);
 
     /// <summary>xs[r][j] = row[c0 + j] for the chunk's j (thread t takes j = t and t + 256), zero past K.</summary>
-    private static void StageRow(ArrayView<float> xs, int r, ArrayView<float> row, int c0, int t, int k)
+    internal static void StageRow(ArrayView<float> xs, int r, ArrayView<float> row, int c0, int t, int k)
     {
         int k0 = c0 + t, k1 = k0 + GemvGroupSize;
         xs[r * GemvChunk + t] = k0 < k ? row[k0] : 0f;
@@ -223,10 +223,15 @@ public sealed partial class Ops
     internal void GemmTiled(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k,
         bool accumulate, GemmTiling tiling) => Run(GemmKernel.Tiled, tiling, x, w, y, new GemmShape(m, n, k, accumulate ? 1 : 0));
 
-    /// <summary>A GEMM kernel on weights in float32 or float16 (fp16 under the row-blocked profile: <see cref="GemmRowBlockedFp16"/>).</summary>
+    /// <summary>
+    /// A GEMM kernel on weights in float32, float16 (under the row-blocked profile: <see cref="GemmRowBlockedFp16"/>)
+    /// or q8_0 int8 (GemmInt8.cs).
+    /// </summary>
     private void Run(GemmKernel variant, GemmTiling tiling, ArrayView<float> x, StorageTensor w, ArrayView<float> y, GemmShape s)
     {
-        if (w.F16 is { } half && variant == GemmKernel.RowBlocked)
+        if (w.Q8 is { } q8)
+            RunQ8(variant, tiling, x, q8, y, s);
+        else if (w.F16 is { } half && variant == GemmKernel.RowBlocked)
             GemmRowBlockedFp16(x, half.View, y, s);
         else if (w.F16 is { } bits)
             Gemm16.Run(variant, tiling, x, bits.View, y, s);

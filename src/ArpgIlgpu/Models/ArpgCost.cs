@@ -14,7 +14,7 @@ public readonly record struct WorkCost(double Flops, double Bytes)
 /// a linear layer on r rows is 2 r d_in d_out FLOPs and reads its weights once; attention of q
 /// queries over c cached positions is 4 q c d FLOPs and reads the keys and values once per row.
 /// </summary>
-public sealed class ArpgCost(ArpgConfig config, int weightBytesPerElement = 4, int cacheBytesPerElement = 4)
+public sealed class ArpgCost(ArpgConfig config, double weightBytesPerElement = 4, double cacheBytesPerElement = 4)
 {
     private readonly double d = config.Dim, h = config.FfnHidden, vocab = config.VocabSize;
 

@@ -76,7 +76,7 @@ public sealed class ArpgTransformer : IDisposable
     /// <paramref name="maxInputs"/> tokens and ask at most <paramref name="maxQueries"/> queries per call.
     /// </summary>
     public DecodeState CreateState(int rows, int maxInputs, int maxQueries) =>
-        new(device, Config, rows, maxInputs, maxQueries, w.Precision);
+        new(device, Config, rows, maxInputs, maxQueries, w.Precision.ForTablesAndCaches());
 
     /// <summary>
     /// Pass 1: feeds the inputs set by <see cref="DecodeState.SetInputs(ReadOnlySpan{int}, ReadOnlySpan{int})"/>

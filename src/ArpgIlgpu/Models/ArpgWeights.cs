@@ -65,7 +65,7 @@ public sealed class ArpgWeights : IDisposable
     private ArpgWeights(ArpgConfig config, WeightLoader load)
     {
         Precision = load.Precision;
-        Embeddings = load.Matrix("embeddings.weight");
+        Embeddings = load.Table("embeddings.weight");
         SelfLayers = Enumerable.Range(0, config.Layers / 2)
             .Select(i => new BlockWeights(load, $"layers.self_dec.{i}", selfAttention: true)).ToArray();
         SharedNorm = load.Vector("layers.norm.weight");
@@ -76,7 +76,7 @@ public sealed class ArpgWeights : IDisposable
         Head = load.Matrix("head.weight");
     }
 
-    /// <summary>How the matrices are stored (norm weights are always float32).</summary>
+    /// <summary>How the matrices are stored (norm weights are always float32; under Int8 the embeddings are float16).</summary>
     public Precision Precision { get; }
 
     /// <summary>Token embeddings: [codes + mask + classes + no-class + unused, dim].</summary>
@@ -99,16 +99,20 @@ public sealed class ArpgWeights : IDisposable
 
     /// <summary>
     /// Checks every tensor's shape against the config (first mismatch reported with both shapes),
-    /// then streams the weights to the device one tensor at a time (<see cref="StagedWeights"/>).
+    /// then streams the weights to the device one tensor at a time (<see cref="StagedWeights"/>) in
+    /// <paramref name="precision"/>. A checkpoint's q8_0 matrices (<see cref="Q8Checkpoint"/>) load as
+    /// they are under Int8 and dequantised otherwise; float matrices are quantised at load under Int8.
     /// </summary>
     public static ArpgWeights Load(ComputeDevice device, ArpgConfig config, StateDict stateDict,
         Precision precision = Precision.Fp32)
     {
         IReadOnlyDictionary<string, int[]> expected = config.ExpectedTensors();
-        ShapeCheck.Verify(stateDict, expected, ignoreUnexpected: _ => false, hint: "is the ARPG config the one this checkpoint was trained with?");
+        ShapeCheck.Verify(stateDict, expected, ignoreUnexpected: n => Q8Checkpoint.IsScaleOf(n, expected),
+            hint: "is the ARPG config the one this checkpoint was trained with?");
         RequireRoom(device, config, precision);
-        using var staged = new StagedWeights(device, expected, (name, values) => FiniteWeights.Read(stateDict, name, values));
-        return new ArpgWeights(config, new WeightLoader(device, precision, expected, staged.Read));
+        using var staged = new StagedWeights(device, expected, (name, values) => Q8Checkpoint.ReadFloat32(stateDict, name, values));
+        return new ArpgWeights(config, new WeightLoader(device, precision, expected, staged.Read,
+            name => Q8Checkpoint.IsQuantized(stateDict, name) ? Q8Checkpoint.Read(stateDict, name) : null));
     }
 
     /// <summary>
@@ -133,11 +137,14 @@ public sealed class ArpgWeights : IDisposable
 
     /// <summary>
     /// Refuses a config whose weights (matrices in <paramref name="precision"/>), with the staging
-    /// buffer of their load, cannot fit on the device, before any is made.
+    /// buffer of their load, cannot fit on the device, before any is made. Under Int8 the matrices
+    /// take 1.125 bytes per weight and the embedding table, which stays float16, 2; fp32 and fp16
+    /// count every parameter at 4 and 2.
     /// </summary>
     private static void RequireRoom(ComputeDevice device, ArpgConfig config, Precision precision) =>
-        MemoryCheck.RequireRoom(device, checked(config.ParameterCount * (precision == Precision.Fp16 ? 2 : 4)
-                                                + StagedWeights.BytesOnDevice(device, config.ExpectedTensors())),
+        MemoryCheck.RequireRoom(device, checked((long)Math.Ceiling(config.ExpectedTensors().Sum(t => Tensor<float>.ElementCount(t.Value) *
+                (t.Key == "embeddings.weight" ? precision.ForTablesAndCaches() : precision).WeightBytesPerElement()))
+                + StagedWeights.BytesOnDevice(device, config.ExpectedTensors())),
             $"the transformer's weights ({config.ParameterCount:N0} parameters, {config.Layers} layers of dim {config.Dim})");
 
     /// <summary>Bytes of all weights on the device.</summary>
@@ -159,15 +166,20 @@ public sealed class ArpgWeights : IDisposable
 }
 
 /// <summary>
-/// Uploads named weights: matrices in the chosen precision, vectors (norm weights) in float32.
-/// <paramref name="read"/>'s values need stay valid only until the next read (<see cref="StagedWeights"/>).
+/// Uploads named weights: matrices in the chosen precision, tables (embeddings) in
+/// <see cref="PrecisionRoles.ForTablesAndCaches"/>, vectors (norm weights) in float32.
+/// <paramref name="read"/>'s values need stay valid only until the next read (<see cref="StagedWeights"/>);
+/// <paramref name="readQ8"/> gives a matrix the checkpoint already holds in q8_0, uploaded as it is under Int8.
 /// </summary>
 internal sealed class WeightLoader(ComputeDevice device, Precision precision,
-    IReadOnlyDictionary<string, int[]> shapes, Func<string, ReadOnlySpan<float>> read)
+    IReadOnlyDictionary<string, int[]> shapes, Func<string, ReadOnlySpan<float>> read, Func<string, Q8Matrix?>? readQ8 = null)
 {
     public Precision Precision => precision;
 
-    public StorageTensor Matrix(string name) => StorageTensor.Upload(device, precision, read(name), shapes[name]);
+    public StorageTensor Matrix(string name) =>
+        Quantized(name) is { } q8 ? StorageTensor.Upload(device, q8) : StorageTensor.Upload(device, precision, read(name), shapes[name]);
+
+    public StorageTensor Table(string name) => StorageTensor.Upload(device, precision.ForTablesAndCaches(), read(name), shapes[name]);
 
     public Tensor<float> Vector(string name) => Tensor<float>.FromArray(device, read(name), shapes[name]);
 
@@ -178,6 +190,8 @@ internal sealed class WeightLoader(ComputeDevice device, Precision precision,
     /// </summary>
     public StorageTensor Stacked(params string[] names)
     {
+        if (precision == Precision.Int8)
+            return StorageTensor.Upload(device, Q8Matrix.Stack(names.Select(QuantizedPart).ToList()));
         int width = shapes[names[0]][1];
         if (names.Any(n => shapes[n][1] != width))
             throw new ArgumentException($"stacked matrices {string.Join(", ", names)} differ in width");
@@ -199,4 +213,11 @@ internal sealed class WeightLoader(ComputeDevice device, Precision precision,
             throw;
         }
     }
+
+    /// <summary>One part of an Int8 stack: the checkpoint's q8_0 form, or the float matrix quantised (q8_0 is per row, so stacking the parts is stacking the rows).</summary>
+    private Q8Matrix QuantizedPart(string name) =>
+        Quantized(name) ?? Q8Matrix.Quantize(read(name), shapes[name][0], shapes[name][1]);
+
+    /// <summary>The checkpoint's q8_0 form of a matrix, when loading Int8 from a file that has one.</summary>
+    private Q8Matrix? Quantized(string name) => precision == Precision.Int8 ? readQ8?.Invoke(name) : null;
 }

@@ -164,7 +164,7 @@ public sealed class CliTests : IDisposable
     }
 
     [Theory]
-    [InlineData("convert", "--dtype", "int8")]
+    [InlineData("convert", "--dtype", "int4")]
     [InlineData("inspect", "no-such-file.pt")]
     public void BadArgumentsExitWithCode2(params string[] args)
     {

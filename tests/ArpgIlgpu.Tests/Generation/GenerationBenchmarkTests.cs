@@ -14,6 +14,7 @@ public class GenerationBenchmarkTests
     [Theory]
     [InlineData(Precision.Fp32, 4)]
     [InlineData(Precision.Fp16, 2)]
+    [InlineData(Precision.Int8, 2)] // q8_0 weights, float16 caches
     public void MemoryOnlyAllocatesWhatAGenerationAllocates(Precision precision, int bytesPerValue)
     {
         ComputeDevice device = TestDevices.Get("cpu");

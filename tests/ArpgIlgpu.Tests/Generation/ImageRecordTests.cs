@@ -62,7 +62,7 @@ public class ImageRecordTests
     [Theory]
     [InlineData("{\"model\":\"ARPG-L\"}", "field \"precision\" is missing")]
     [InlineData("not json", "the generation record is not JSON")]
-    [InlineData("{\"model\":\"ARPG-L\",\"precision\":\"fp8\"}", "field \"precision\" must be one of fp32, fp16, found \"fp8\"")]
+    [InlineData("{\"model\":\"ARPG-L\",\"precision\":\"fp8\"}", "field \"precision\" must be one of fp32, fp16, int8, found \"fp8\"")]
     public void ABrokenRecordIsBadInputNamingTheField(string json, string expected)
     {
         var e = Assert.Throws<InvalidInputException>(() => ImageRecord.Parse(json, "x.png"));

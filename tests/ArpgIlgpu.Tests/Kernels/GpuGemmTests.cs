@@ -71,10 +71,10 @@ public class GpuGemmTests
         Assert.Equal(count, tiling.SplitCount(k));
     }
 
-    private delegate void GemmCall(Ops ops, ILGPU.ArrayView<float> x, StorageTensor w, ILGPU.ArrayView<float> y, bool accumulate);
+    internal delegate void GemmCall(Ops ops, ILGPU.ArrayView<float> x, StorageTensor w, ILGPU.ArrayView<float> y, bool accumulate);
 
     /// <summary>Runs <paramref name="gemm"/> accumulating, then overwriting, and compares both with the reference.</summary>
-    private static void AssertMatchesReference(string backend, Precision precision, int m, int n, int k, GemmCall gemm)
+    internal static void AssertMatchesReference(string backend, Precision precision, int m, int n, int k, GemmCall gemm)
     {
         ComputeDevice device = TestDevices.Get(backend);
         var rng = new Random(m + 7 * n + 31 * k + (int)precision);
