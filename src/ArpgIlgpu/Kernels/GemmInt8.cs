@@ -22,11 +22,11 @@ internal static class GemmInt8Kernels
     /// The register-blocked GEMM on q8_0 weights for CPUs: one thread per 4 rows of w (outputs
     /// n0 .. n0+3 of every row m). K is taken 1024 at a time: the thread dequantises its 4 rows of
     /// w into a private float32 buffer wf[4][1024] block by block (each row's scale loaded once
-    /// per block of 32; the last block of a row may be short), then for each block of 4 rows of x
-    /// one loop over those k does what <see cref="GemmKernels.RowBlocked"/> does, 4 x's and 4 w's
-    /// (from wf, in cache) for 16 multiply-adds, and stores the 16 sums (the first range of K
-    /// honours Accumulate, later ones add). Each weight is read from memory and dequantised once per
-    /// launch. Rows past M and N repeat the last valid one (loads in bounds, sums not stored).
+    /// per block of 32; the last block of a row may be short), then multiplies them with every row
+    /// of x (<see cref="GemmDecodedRows.MultiplyAllRows"/>: 4 x's and 4 w's from cache for 16
+    /// multiply-adds; the first range of K honours Accumulate, later ones add). Each weight is read
+    /// from memory and dequantised once per launch. Rows past N repeat the last valid one (loads in
+    /// bounds, sums not stored).
     /// Why the buffer: PoCL vectorises a thread's innermost loop along k, as 16 running sums
     /// reduced horizontally where the loop ends. With the multiply-adds inside a loop over one
     /// block of 32 k that meant 16 reductions per 32 k, and a flat loop over k gathers each k's
@@ -61,26 +61,7 @@ internal static class GemmInt8Kernels
                 }
             }
             GemmShape target = c0 == 0 ? s : s with { Accumulate = 1 };
-            for (int m0 = 0; m0 < s.M; m0 += RowBlock)
-            {
-                long x0 = m0 * k + c0, x1 = Math.Min(m0 + 1, s.M - 1) * k + c0;
-                long x2 = Math.Min(m0 + 2, s.M - 1) * k + c0, x3 = Math.Min(m0 + 3, s.M - 1) * k + c0;
-                float a00 = 0, a01 = 0, a02 = 0, a03 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0;
-                float a20 = 0, a21 = 0, a22 = 0, a23 = 0, a30 = 0, a31 = 0, a32 = 0, a33 = 0; // a[m][n]
-                for (int j = 0; j < length; j++)
-                {
-                    float p0 = x[x0 + j], p1 = x[x1 + j], p2 = x[x2 + j], p3 = x[x3 + j];
-                    float v0 = wf[j], v1 = wf[StagedK + j], v2 = wf[2 * StagedK + j], v3 = wf[3 * StagedK + j];
-                    a00 = Mad(p0, v0, a00); a01 = Mad(p0, v1, a01); a02 = Mad(p0, v2, a02); a03 = Mad(p0, v3, a03);
-                    a10 = Mad(p1, v0, a10); a11 = Mad(p1, v1, a11); a12 = Mad(p1, v2, a12); a13 = Mad(p1, v3, a13);
-                    a20 = Mad(p2, v0, a20); a21 = Mad(p2, v1, a21); a22 = Mad(p2, v2, a22); a23 = Mad(p2, v3, a23);
-                    a30 = Mad(p3, v0, a30); a31 = Mad(p3, v1, a31); a32 = Mad(p3, v2, a32); a33 = Mad(p3, v3, a33);
-                }
-                GemmKernels.StoreRow(y, target, m0, n0, a00, a01, a02, a03);
-                GemmKernels.StoreRow(y, target, m0 + 1, n0, a10, a11, a12, a13);
-                GemmKernels.StoreRow(y, target, m0 + 2, n0, a20, a21, a22, a23);
-                GemmKernels.StoreRow(y, target, m0 + 3, n0, a30, a31, a32, a33);
-            }
+            GemmDecodedRows.MultiplyAllRows(x, wf, StagedK, y, target, n0, (int)c0, length);
         }
     }
 
