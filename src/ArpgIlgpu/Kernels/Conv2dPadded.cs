@@ -22,6 +22,9 @@ internal static class Conv2dPaddedKernels
     /// <summary>Output channels, and output positions, of one thread's block in <see cref="Taps"/>.</summary>
     public const int Block = 4;
 
+    /// <summary>Channel blocks that consecutive threads of <see cref="Taps"/> take for the same positions.</summary>
+    public const int ChannelBlocksTogether = 8;
+
     /// <summary>
     /// xr[b, oy, px, ky, ci] = x[b, ci, oy + ky - 1, px - 1], zero outside the image; a run of
     /// (b, oy, px) per thread. x: [B, Cin, H, W], xr: [B, H, W+2, 3, Cin].
@@ -65,10 +68,12 @@ internal static class Conv2dPaddedKernels
 
     /// <summary>
     /// One thread per block of 4 output channels co0 .. co0+3 and 4 output positions p0 .. p0+3 of
-    /// image b (see <see cref="Conv2dPaddedKernels"/> for the sum); consecutive threads take
-    /// consecutive position blocks for the same channels, so a core keeps those channels' weights
-    /// in cache while the input streams past. Channels and positions past the edge repeat the last
-    /// valid one, so every load stays in bounds; their sums are not stored.
+    /// image b (see <see cref="Conv2dPaddedKernels"/> for the sum). Consecutive threads take 8
+    /// channel blocks (32 channels) for the same 4 positions, whose inputs stay in L1, then the next
+    /// positions: the 32 channels' weights (147 KB at 128 input channels) stay in L2 and the input
+    /// streams past once per 32 output channels. Channel blocks past the output (when their count is
+    /// not a multiple of 8) do nothing; channels and positions past the edge repeat the last valid
+    /// one, so every load stays in bounds, and their sums are not stored.
     /// </summary>
     [Kernel]
     public static void Taps(Index1D index, ArrayView<float> xr, ArrayView<float> wt, ArrayView<float> bias,
@@ -76,8 +81,12 @@ internal static class Conv2dPaddedKernels
     {
         int positions = s.OutHeight * s.OutWidth;
         int channelBlocks = (s.OutChannels + Block - 1) / Block, positionBlocks = (positions + Block - 1) / Block;
-        int i = index, image = channelBlocks * positionBlocks, b = i / image, r = i % image;
-        int co0 = r / positionBlocks * Block, p0 = r % positionBlocks * Block;
+        int together = positionBlocks * ChannelBlocksTogether, image = together * Groups(channelBlocks);
+        int i = index, b = i / image, r = i % image, rest = r % together;
+        int cb = r / together * ChannelBlocksTogether + rest % ChannelBlocksTogether;
+        if (cb >= channelBlocks)
+            return;
+        int co0 = cb * Block, p0 = rest / ChannelBlocksTogether * Block;
         int cin = s.InChannels, pw = s.InWidth + 2;
         long filter = 9L * cin;
         long w0 = co0 * filter, w1 = Math.Min(co0 + 1, s.OutChannels - 1) * filter;
@@ -102,6 +111,9 @@ internal static class Conv2dPaddedKernels
         StoreChannel(y, bias, s, accumulate, y0, co0 + 2, p0, positions, a20, a21, a22, a23);
         StoreChannel(y, bias, s, accumulate, y0, co0 + 3, p0, positions, a30, a31, a32, a33);
     }
+
+    /// <summary>Groups of <see cref="ChannelBlocksTogether"/> channel blocks that cover <paramref name="channelBlocks"/>.</summary>
+    public static int Groups(int channelBlocks) => (channelBlocks + ChannelBlocksTogether - 1) / ChannelBlocksTogether;
 
     /// <summary>Where output position p's inputs start in xr (p past the end repeats the last position).</summary>
     private static long Origin(int p, int positions, int width, int pw, long image0, int cin)
@@ -164,8 +176,8 @@ public sealed partial class Ops
         ThreadRuns pixels = Runs(padded), channels = Runs(s.OutChannels);
         paddedStackRows(pixels.Threads, x, xr, s, pixels);
         paddedTapMajor(channels.Threads, weight, wt, s, channels);
-        long blocks = (long)s.Batch * CeilDiv(s.OutChannels, Conv2dPaddedKernels.Block)
-                      * CeilDiv(s.OutHeight * s.OutWidth, Conv2dPaddedKernels.Block);
+        long blocks = (long)s.Batch * Conv2dPaddedKernels.Groups(CeilDiv(s.OutChannels, Conv2dPaddedKernels.Block))
+                      * Conv2dPaddedKernels.ChannelBlocksTogether * CeilDiv(s.OutHeight * s.OutWidth, Conv2dPaddedKernels.Block);
         paddedTaps(checked((int)blocks), xr, wt, bias, y, s, accumulate ? 1 : 0);
     }
 }
