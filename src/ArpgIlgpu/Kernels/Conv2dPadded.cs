@@ -23,7 +23,7 @@ internal static class Conv2dPaddedKernels
     public const int Block = 4;
 
     /// <summary>Channel blocks that consecutive threads of <see cref="Taps"/> take for the same positions.</summary>
-    public const int ChannelBlocksTogether = 8;
+    public const int ChannelBlocksTogether = 16;
 
     /// <summary>
     /// xr[b, oy, px, ky, ci] = x[b, ci, oy + ky - 1, px - 1], zero outside the image; a run of
@@ -68,11 +68,11 @@ internal static class Conv2dPaddedKernels
 
     /// <summary>
     /// One thread per block of 4 output channels co0 .. co0+3 and 4 output positions p0 .. p0+3 of
-    /// image b (see <see cref="Conv2dPaddedKernels"/> for the sum). Consecutive threads take 8
-    /// channel blocks (32 channels) for the same 4 positions, whose inputs stay in L1, then the next
-    /// positions: the 32 channels' weights (147 KB at 128 input channels) stay in L2 and the input
-    /// streams past once per 32 output channels. Channel blocks past the output (when their count is
-    /// not a multiple of 8) do nothing; channels and positions past the edge repeat the last valid
+    /// image b (see <see cref="Conv2dPaddedKernels"/> for the sum). Consecutive threads take 16
+    /// channel blocks (64 channels) for the same 4 positions, whose inputs stay in L1, then the next
+    /// positions: the 64 channels' weights (295 KB at 128 input channels, 1.2 MB at 512) stay in L2
+    /// and the input streams past once per 64 output channels. Channel blocks past the output (when
+    /// their count is not a multiple of 16) do nothing; channels and positions past the edge repeat the last valid
     /// one, so every load stays in bounds, and their sums are not stored.
     /// </summary>
     [Kernel]

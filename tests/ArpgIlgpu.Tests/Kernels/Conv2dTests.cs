@@ -17,6 +17,8 @@ public class Conv2dTests
         [Conv2dShape.Same(3, 2, 7, 4, 13, 3)],
         [Conv2dShape.Same(1, 3, 13, 6, 19, 3)],                     // 8 x 8 blocks with ragged channels and columns
         [Conv2dShape.Same(2, 9, 17, 11, 8, 3)],
+        // 70 output channels: 18 blocks of 4, one whole group of 16 and a partial one (the padded kernel)
+        [Conv2dShape.Same(2, 3, 70, 3, 5, 3)],
         // wider, channels a multiple of 8
         [Conv2dShape.Same(2, 5, 16, 3, 33, 3)],
         [Conv2dShape.Same(1, 3, 8, 4, 32, 3)],
