@@ -351,11 +351,11 @@ public sealed partial class Ops
     public void Conv2d(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
         Conv2dShape shape, bool accumulate = false)
     {
-        bool gemm = Profile.Conv2d == Conv2dVariant.Im2colGemm;
+        bool gemm = Profile.Conv2d == Conv2dVariant.ChannelsLastGemm;
         if (Profile.Conv2d == Conv2dVariant.ImplicitGemm && ImplicitGemmTakes(shape))
             Conv2dImplicitGemm(x, weight, bias, y, shape, accumulate);
         else if (gemm && shape.IsSame3x3)
-            Conv2dIm2col(x, weight, bias, y, shape, accumulate);
+            Conv2dPadded(x, weight, bias, y, shape, accumulate);
         else if (gemm && Conv2dKernels.PointwiseTakes(shape))
             Conv2dPointwiseRows(x, weight, bias, y, shape, accumulate);
         else if (shape.IsSame3x3)

@@ -17,6 +17,8 @@ public class Conv2dTests
         [Conv2dShape.Same(3, 2, 7, 4, 13, 3)],
         [Conv2dShape.Same(1, 3, 13, 6, 19, 3)],                     // 8 x 8 blocks with ragged channels and columns
         [Conv2dShape.Same(2, 9, 17, 11, 8, 3)],
+        // 70 output channels: 18 blocks of 4, one whole group of 16 and a partial one (the padded kernel)
+        [Conv2dShape.Same(2, 3, 70, 3, 5, 3)],
         // wider, channels a multiple of 8
         [Conv2dShape.Same(2, 5, 16, 3, 33, 3)],
         [Conv2dShape.Same(1, 3, 8, 4, 32, 3)],
@@ -68,11 +70,10 @@ public class Conv2dTests
         CheckKernel(device, s, "Conv2d", device.Ops.Conv2d);
         // Conv2d takes the 8 x 8 kernel for 3x3 "same" shapes; the general one must agree too.
         CheckKernel(device, s, "general kernel", device.Ops.Conv2dBlocked);
-        // so must im2col + GEMM (any shape), whole and in chunks of 7 positions (ragged last
-        // chunks, chunks that start mid-row), and the plane-sweeping kernel, on every backend
-        CheckKernel(device, s, "im2col", device.Ops.Conv2dIm2col);
-        CheckKernel(device, s, "im2col in chunks of 7",
-            (x, w, b, y, shape, accumulate) => device.Ops.Conv2dIm2col(x, w, b, y, shape, accumulate, chunk: 7));
+        // so must the padded channels-last GEMM (PoCL's 3x3 kernel: ragged channel and position
+        // blocks, batches) and the plane-sweeping kernel, on every backend
+        if (s.IsSame3x3)
+            CheckKernel(device, s, "padded channels-last", device.Ops.Conv2dPadded);
         if (Conv2dKernels.PointwiseTakes(s))
             CheckKernel(device, s, "plane kernel", device.Ops.Conv2dPointwiseRows);
     }
