@@ -6,8 +6,9 @@ namespace ArpgIlgpu.Runtime;
 /// What this device does at best, measured in the same run as a benchmark so that achieved
 /// numbers can be reported as fractions of it (shared machines are noisy; ratios are not):
 /// copy bandwidth (a kernel that streams 64 MiB into another 64 MiB), read bandwidth (a kernel
-/// that reads 64 MiB and writes one float per run of 256 to 65536, <see cref="Kernels.Ops.SumRuns"/>:
-/// what a decoding step does with its weights) and the best GEMM of our kernel library.
+/// that reads <see cref="ReadProbeFloats"/> floats and writes one per run of 256 to 65536,
+/// <see cref="Kernels.Ops.SumRuns"/>: what a decoding step does with its weights) and the best
+/// GEMM of our kernel library.
 /// </summary>
 /// <param name="CopyBandwidthGBs">Bytes read plus written per second by the copy kernel, in GB/s.</param>
 /// <param name="ReadBandwidthGBs">Bytes read (plus the few partial sums written) per second by the read kernel, in GB/s.</param>
@@ -15,19 +16,37 @@ namespace ArpgIlgpu.Runtime;
 /// <param name="GemmSize">M = N = K of the GEMM probe (smaller on the slow CPU accelerator).</param>
 public sealed record DevicePeaks(double CopyBandwidthGBs, double ReadBandwidthGBs, double GemmGflops, int GemmSize)
 {
+    /// <summary>Floats the copy probe copies (64 MiB).</summary>
+    private const int CopyProbeFloats = 16 << 20;
+
+    /// <summary>
+    /// Floats the read probe reads: 1 GiB, more than a last-level cache holds, as a decoding step's
+    /// weights are (1.28 GB for ARPG-L in float32: they come from memory, not from cache), where
+    /// the device's budget has room for it (at most an eighth of what it may still allocate, at
+    /// least the copy probe's 64 MiB); 64 MiB on ILGPU's CPU accelerator, whose slow kernels would
+    /// take seconds per pass. A multiple of every run length of <see cref="Kernels.Ops.SumRunLength"/>.
+    /// </summary>
+    internal static int ReadProbeFloats(ComputeDevice device) =>
+        device.Kind == DeviceKind.Cpu ? CopyProbeFloats
+        : (int)Math.Clamp(device.Memory.Available / 8 / sizeof(float) / CopyProbeFloats, 1, 16) * CopyProbeFloats;
+
     /// <summary>Runs the three probes (a few seconds).</summary>
     public static DevicePeaks Measure(ComputeDevice device)
     {
-        const int floats = 16 << 20;
-        int sums = floats / device.Ops.SumRunLength;
+        const int floats = CopyProbeFloats;
         double copySeconds, readSeconds;
         using (var src = new Tensor<float>(device, floats))
         {
             src.Clear();
-            using (var dst = new Tensor<float>(device, floats))
-                copySeconds = Best(device, () => device.Ops.Copy(src.View, dst.View));
-            using (var partial = new Tensor<float>(device, sums))
-                readSeconds = Best(device, () => device.Ops.SumRuns(src.View, partial.View));
+            using var dst = new Tensor<float>(device, floats);
+            copySeconds = Best(device, () => device.Ops.Copy(src.View, dst.View));
+        }
+        int read = ReadProbeFloats(device), sums = read / device.Ops.SumRunLength;
+        using (var src = new Tensor<float>(device, read))
+        using (var partial = new Tensor<float>(device, sums))
+        {
+            src.Clear();
+            readSeconds = Best(device, () => device.Ops.SumRuns(src.View, partial.View));
         }
 
         int n = device.Kind switch { DeviceKind.Cpu => 256, DeviceKind.Cuda => 4096, _ => 512 };
@@ -41,7 +60,7 @@ public sealed record DevicePeaks(double CopyBandwidthGBs, double ReadBandwidthGB
             gemmSeconds = Best(device, () => device.Ops.Gemm(a.View, b.View, c.View, n, n, n));
         }
         return new DevicePeaks(2.0 * floats * sizeof(float) / copySeconds / 1e9,
-            (double)(floats + sums) * sizeof(float) / readSeconds / 1e9, 2.0 * n * n * n / gemmSeconds / 1e9, n);
+            ((double)read + sums) * sizeof(float) / readSeconds / 1e9, 2.0 * n * n * n / gemmSeconds / 1e9, n);
     }
 
     /// <summary>The fastest of a few timed runs after a warm-up (which also compiles the kernel).</summary>
