@@ -323,13 +323,18 @@ internal static partial class Conv2dKernels
     {
         if (co >= s.OutChannels)
             return;
-        float bc = bias[co];
         long row = (((long)b * s.OutChannels + co) * s.OutHeight + oy) * s.OutWidth + ox0;
-        int columns = s.OutWidth - ox0;
-        Store(y, row, a0 + bc, accumulate);
-        if (columns > 1) Store(y, row + 1, a1 + bc, accumulate);
-        if (columns > 2) Store(y, row + 2, a2 + bc, accumulate);
-        if (columns > 3) Store(y, row + 3, a3 + bc, accumulate);
+        StoreRun(y, row, s.OutWidth - ox0, bias[co], accumulate, a0, a1, a2, a3);
+    }
+
+    /// <summary>y[row + j] (+)= bias + a_j for j &lt; min(count, 4): a register block's run of outputs, cut at the edge.</summary>
+    internal static void StoreRun(ArrayView<float> y, long row, int count, float bias, int accumulate,
+        float a0, float a1, float a2, float a3)
+    {
+        Store(y, row, a0 + bias, accumulate);
+        if (count > 1) Store(y, row + 1, a1 + bias, accumulate);
+        if (count > 2) Store(y, row + 2, a2 + bias, accumulate);
+        if (count > 3) Store(y, row + 3, a3 + bias, accumulate);
     }
 
     private static void Store(ArrayView<float> y, long at, float value, int accumulate) =>

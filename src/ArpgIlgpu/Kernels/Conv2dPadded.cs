@@ -128,17 +128,8 @@ internal static class Conv2dPaddedKernels
     {
         if (co >= s.OutChannels)
             return;
-        float bc = bias[co];
-        long row = y0 + (long)co * positions + p0;
-        int left = positions - p0;
-        Store(y, row, a0 + bc, accumulate);
-        if (left > 1) Store(y, row + 1, a1 + bc, accumulate);
-        if (left > 2) Store(y, row + 2, a2 + bc, accumulate);
-        if (left > 3) Store(y, row + 3, a3 + bc, accumulate);
+        Conv2dKernels.StoreRun(y, y0 + (long)co * positions + p0, positions - p0, bias[co], accumulate, a0, a1, a2, a3);
     }
-
-    private static void Store(ArrayView<float> y, long at, float value, int accumulate) =>
-        y[at] = accumulate != 0 ? y[at] + value : value;
 }
 
 public sealed partial class Ops
