@@ -33,7 +33,7 @@ public static class Q8Checkpoint
     public static void ReadFloat32(StateDict weights, string name, Span<float> values)
     {
         if (IsQuantized(weights, name))
-            Read(weights, name).Dequantize().CopyTo(values);
+            Read(weights, name).DequantizeInto(values);
         else
             FiniteWeights.Read(weights, name, values);
     }

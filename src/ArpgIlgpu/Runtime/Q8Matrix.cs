@@ -50,11 +50,19 @@ public sealed record Q8Matrix(int Rows, int Columns, sbyte[] Values, float[] Sca
     public float[] Dequantize()
     {
         var w = new float[Values.Length];
+        DequantizeInto(w);
+        return w;
+    }
+
+    /// <summary>w[n, k] = q[n, k] * scale[n, k / 32] into <paramref name="w"/>, which holds exactly Rows x Columns floats.</summary>
+    public void DequantizeInto(Span<float> w)
+    {
+        if (w.Length != Values.Length)
+            throw new ArgumentException($"a q8_0 matrix [{Rows}, {Columns}] dequantises into {Values.Length} floats, not {w.Length}", nameof(w));
         int blocks = Blocks;
         for (int n = 0; n < Rows; n++)
             for (int k = 0; k < Columns; k++)
-                w[(long)n * Columns + k] = Values[(long)n * Columns + k] * Scales[(long)n * blocks + k / BlockSize];
-        return w;
+                w[n * Columns + k] = Values[(long)n * Columns + k] * Scales[(long)n * blocks + k / BlockSize];
     }
 
     /// <summary>Matrices of the same width stacked row-wise (values and scales concatenated: exact).</summary>
