@@ -75,8 +75,7 @@ public sealed class ParallelDecoder
         int length = model.Config.BlockSize;
         options.Validate(length);
         int[] counts = DecodingSchedule.TokensPerStep(length, options.Steps, options.Schedule);
-        (int inputs, int queries) = Widths(1, counts);
-        using Run run = new(model, images, inputs, queries, RandomOrder.Draw(length, options.Sampling.Seed),
+        using Run run = new(model, images, Sizes(1, counts), RandomOrder.Draw(length, options.Sampling.Seed),
             Enumerable.Range(0, images).ToArray(), new int[images * length], options.Sampling, null, null);
         LastRunMemory = (run.State.KvCacheBytes, run.State.ActivationBytes);
     }
@@ -120,8 +119,7 @@ public sealed class ParallelDecoder
             return canvas;
         int[] counts = DecodingSchedule.TokensPerStep(order.Length, Math.Min(options.Steps, order.Length), options.Schedule);
 
-        (int maxInputs, int maxQueries) = Widths(1 + knownPositions.Length, counts);
-        using Run run = new(model, images, maxInputs, maxQueries, order, indices, [.. canvas.SelectMany(t => t)],
+        using Run run = new(model, images, Sizes(1 + knownPositions.Length, counts), order, indices, [.. canvas.SelectMany(t => t)],
             options.Sampling, Clock, Observer);
         LastRunMemory = (run.State.KvCacheBytes, run.State.ActivationBytes);
         // prefill: each row's class token at RoPE slot 0 ("no class" for the unconditional half),
@@ -154,18 +152,23 @@ public sealed class ParallelDecoder
     }
 
     /// <summary>
-    /// The widest pass-1 and pass-2 calls of a run (tokens or queries per row), which size its
-    /// activations. Pass 1 takes the prefill (the class token and any known tokens) and the
-    /// tokens of every step but the last, which nothing reads. A step's queries are independent
-    /// of one another (they read the shared cache, never each other), so a step wider than that
-    /// (under arccos the last: 28 of 256 tokens in 64 steps) predicts in chunks of the same width,
-    /// with the same result: ARPG-L at batch 64 then needs 0.18 GB of activations, not 0.42.
+    /// What sizes a run's device state. The widest pass-1 and pass-2 calls (tokens or queries per
+    /// row) size its activations. Pass 1 takes the prefill (the class token and any known tokens)
+    /// and the tokens of every step but the last, which nothing reads. A step's queries are
+    /// independent of one another (they read the shared cache, never each other), so a step wider
+    /// than that (under arccos the last: 28 of 256 tokens in 64 steps) predicts in chunks of the
+    /// same width, with the same result: ARPG-L at batch 64 then needs 0.18 GB of activations, not
+    /// 0.42. The caches hold what pass 1 appends: the prefill and every step's tokens but the
+    /// last's, 1 + 256 - 28 = 229 positions under arccos in 64 steps (11% less than 1 + L).
     /// </summary>
-    private static (int Inputs, int Queries) Widths(int prefill, int[] counts)
+    private static StateSize Sizes(int prefill, int[] counts)
     {
         int inputs = Math.Max(prefill, counts.Length > 1 ? counts[..^1].Max() : 1);
-        return (inputs, Math.Min(counts.Max(), inputs));
+        return new StateSize(inputs, Math.Min(counts.Max(), inputs), prefill + counts[..^1].Sum());
     }
+
+    /// <summary>Tokens per pass-1 call, queries per pass-2 call and cache positions, per row.</summary>
+    private readonly record struct StateSize(int Inputs, int Queries, int Positions);
 
     /// <summary>
     /// The device state of one run, uploaded once: caches, the order and its RoPE slots, the image
@@ -191,7 +194,7 @@ public sealed class ParallelDecoder
         private readonly Tensor<float>? probabilitiesOnDevice;
         private readonly StepObserver? observer;
 
-        public Run(ArpgTransformer model, int images, int maxInputs, int maxQueries, int[] order, int[] indices,
+        public Run(ArpgTransformer model, int images, StateSize size, int[] order, int[] indices,
             int[] canvases, SamplingSettings sampling, PhaseClock? clock, StepObserver? observer)
         {
             this.observer = observer;
@@ -200,18 +203,18 @@ public sealed class ParallelDecoder
             this.images = images;
             ComputeDevice device = model.Device;
             sampler = new TokenSampler(device, sampling, model.Config.VocabSize);
-            State = model.CreateState(2 * images, maxInputs, maxQueries);
+            State = model.CreateState(2 * images, size.Inputs, size.Queries, size.Positions);
             try
             {
                 orderOnDevice = Tensor<int>.FromArray(device, order, order.Length);
                 // slot 0 is the class token's, so grid position p has RoPE slot 1 + p
                 slotsOnDevice = Tensor<int>.FromArray(device, order.Select(p => 1 + p).ToArray(), order.Length);
                 indicesOnDevice = Tensor<int>.FromArray(device, indices, images);
-                tokensOnDevice = new Tensor<int>(device, images * maxQueries);
+                tokensOnDevice = new Tensor<int>(device, images * size.Queries);
                 canvasOnDevice = Tensor<int>.FromArray(device, canvases, images, model.Config.BlockSize);
                 nonFiniteLogits = Tensor<int>.FromArray(device, [0], 1);
                 if (observer is { Probabilities: true })
-                    probabilitiesOnDevice = new Tensor<float>(device, images * maxQueries);
+                    probabilitiesOnDevice = new Tensor<float>(device, images * size.Queries);
             }
             catch
             {

@@ -73,10 +73,12 @@ public sealed class ArpgTransformer : IDisposable
 
     /// <summary>
     /// Allocates caches and activations for <paramref name="rows"/> sequences that feed at most
-    /// <paramref name="maxInputs"/> tokens and ask at most <paramref name="maxQueries"/> queries per call.
+    /// <paramref name="maxInputs"/> tokens and ask at most <paramref name="maxQueries"/> queries per call,
+    /// with caches of <paramref name="capacity"/> positions (default: the class token and all L tokens).
     /// </summary>
-    public DecodeState CreateState(int rows, int maxInputs, int maxQueries) =>
-        new(device, Config, rows, maxInputs, maxQueries, w.Precision.ForTablesAndCaches());
+    public DecodeState CreateState(int rows, int maxInputs, int maxQueries, int? capacity = null) =>
+        new(device, Config, rows, maxInputs, maxQueries, capacity ?? Config.BlockSize + Config.ClsTokenNum,
+            w.Precision.ForTablesAndCaches());
 
     /// <summary>
     /// Pass 1: feeds the inputs set by <see cref="DecodeState.SetInputs(ReadOnlySpan{int}, ReadOnlySpan{int})"/>
@@ -181,7 +183,7 @@ public sealed class ArpgTransformer : IDisposable
         int rows = s.Rows * s.QueryCount, d = Config.Dim;
         ArrayView<float> normed = s.Normed.Slice(0, (long)rows * d);
         device.Ops.RmsNorm(s.Queries.Slice(0, (long)rows * d), w.Norm.View, Config.NormEps, normed, rows, d);
-        ArrayView<float> logits = s.Logits.Slice(0, (long)rows * Config.VocabSize);
+        ArrayView<float> logits = s.Logits.SubView(0, (long)rows * Config.VocabSize);
         device.Ops.Gemm(normed, w.Head, logits, rows, Config.VocabSize, d);
         return logits;
     }
@@ -192,8 +194,8 @@ public sealed class ArpgTransformer : IDisposable
         Ops ops = device.Ops;
         int d = Config.Dim, hidden = Config.FfnHidden;
         ArrayView<float> h = s.Normed.Slice(0, (long)rows * d);
-        ArrayView<float> gateUp = s.GateUp.Slice(0, (long)rows * 2 * hidden);
-        ArrayView<float> gated = s.Gated.Slice(0, (long)rows * hidden);
+        ArrayView<float> gateUp = s.GateUp.SubView(0, (long)rows * 2 * hidden);
+        ArrayView<float> gated = s.Gated.SubView(0, (long)rows * hidden);
         ops.RmsNorm(x, layer.FfnNorm.View, Config.NormEps, h, rows, d);
         // w1 h | w3 h in one GEMM: [rows, 2 * hidden]
         ops.Gemm(h, layer.W1W3, gateUp, rows, 2 * hidden, d);

@@ -14,7 +14,11 @@ namespace ArpgIlgpu.Models;
 /// <remarks>
 /// Caches: one key/value pair per pass-1 (self-attention) layer, plus the single shared pair that
 /// pass 1 ends with and every pass-2 (cross-attention) layer reads. Each is [Rows, Capacity, dim]
-/// with Capacity = L + 1 positions (the class token and every image token).
+/// with Capacity the positions pass 1 will append: L + 1 (the class token and every image token)
+/// for scoring, 1 + L minus the last step's tokens for generation (nothing reads those back).
+/// The head's logits and the feed-forward's activations share one buffer: a step's logits are
+/// sampled before any later feed-forward runs (the device runs its work in order), and the head
+/// reads neither.
 /// </remarks>
 public sealed class DecodeState : IDisposable
 {
@@ -23,11 +27,14 @@ public sealed class DecodeState : IDisposable
 
     private readonly List<IDisposable> owned = [];
 
-    internal DecodeState(ComputeDevice device, ArpgConfig config, int rows, int maxInputs, int maxQueries,
+    internal DecodeState(ComputeDevice device, ArpgConfig config, int rows, int maxInputs, int maxQueries, int capacity,
         Precision cachePrecision)
     {
+        if (capacity < 1 || capacity > config.BlockSize + config.ClsTokenNum)
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity,
+                $"a cache holds 1 .. {config.BlockSize + config.ClsTokenNum} positions");
         Rows = rows;
-        Capacity = config.BlockSize + config.ClsTokenNum;
+        Capacity = capacity;
         MaxInputs = maxInputs;
         MaxQueries = maxQueries;
         int d = config.Dim;
@@ -72,9 +79,12 @@ public sealed class DecodeState : IDisposable
             Projected = F(inRows, 3 * d);
             Q = F(widest, d);
             Attended = F(widest, d);
-            GateUp = F(widest, 2 * config.FfnHidden);
-            Gated = F(widest, config.FfnHidden);
-            Logits = F(qRows, config.VocabSize);
+            // [widest, 2 * hidden] then [widest, hidden], or [qRows, vocab]: never live together
+            long feedForward = (long)widest * 3 * config.FfnHidden, logits = (long)qRows * config.VocabSize;
+            ArrayView<float> shared = F((int)Math.Max(feedForward, logits)).View;
+            GateUp = shared.SubView(0, (long)widest * 2 * config.FfnHidden);
+            Gated = shared.SubView(GateUp.Length, (long)widest * config.FfnHidden);
+            Logits = shared.SubView(0, logits);
             InputIds = I(inRows);
             InputSlots = I(inRows);
             QuerySlots = I(qRows);
@@ -92,7 +102,7 @@ public sealed class DecodeState : IDisposable
 
     /// <summary>Independent sequences (2B with classifier-free guidance).</summary>
     public int Rows { get; }
-    /// <summary>Cache positions per row: the class token plus L image tokens.</summary>
+    /// <summary>Cache positions per row: the class token plus the image tokens pass 1 will append.</summary>
     public int Capacity { get; }
     /// <summary>The most tokens one pass-1 call may feed per row.</summary>
     public int MaxInputs { get; }
@@ -118,16 +128,16 @@ public sealed class DecodeState : IDisposable
     internal Tensor<float> Q { get; }
     internal Tensor<float> Attended { get; }
     /// <summary>The fused w1|w3 projection of the feed-forward: [rows, 2 * hidden].</summary>
-    internal Tensor<float> GateUp { get; }
+    internal ArrayView<float> GateUp { get; }
     /// <summary>silu(gate) * up: [rows, hidden].</summary>
-    internal Tensor<float> Gated { get; }
+    internal ArrayView<float> Gated { get; }
     internal Tensor<int> InputIds { get; }
     internal Tensor<int> InputSlots { get; }
     internal Tensor<int> QuerySlots { get; }
     internal Tensor<int> MaskIds { get; }
 
     /// <summary>The logits of the last pass-2 call: [Rows, queries, vocab], row-major.</summary>
-    public Tensor<float> Logits { get; }
+    public ArrayView<float> Logits { get; }
 
     /// <summary>
     /// Writes the tokens pass 1 will read next. ids: [Rows * n] (row-major [Rows, n]);

@@ -26,9 +26,12 @@ public class GenerationBenchmarkTests
         MemorySplit planned = GenerationBenchmark.Memory(model, batch, steps);
         GenerationReport ran = GenerationBenchmark.Run(model, null, batch, steps, new DevicePeaks(1, 1, 1, 1));
 
-        // one key and one value cache per pass-1 layer plus the shared pair, each
-        // [2B rows (guidance), L + 1 positions, dim]
-        long caches = (c.Layers / 2 + 1) * 2L * (2 * batch) * (c.BlockSize + c.ClsTokenNum) * c.Dim * bytesPerValue;
+        // one key and one value cache per pass-1 layer plus the shared pair, each [2B rows
+        // (guidance), positions, dim]: the class token and every step's tokens but the last's,
+        // which are sampled and never fed back
+        int last = DecodingSchedule.TokensPerStep(c.BlockSize, steps, SampleSchedule.Arccos)[^1];
+        Assert.True(last > 1);
+        long caches = (c.Layers / 2 + 1) * 2L * (2 * batch) * (c.ClsTokenNum + c.BlockSize - last) * c.Dim * bytesPerValue;
         Assert.Equal(caches, planned.KvCaches);
         Assert.Equal(model.WeightBytes, planned.Weights);
         Assert.True(planned.Activations > 0);
