@@ -157,9 +157,9 @@ public sealed class ParallelDecoder
     /// and the tokens of every step but the last, which nothing reads. A step's queries are
     /// independent of one another (they read the shared cache, never each other), so a step wider
     /// than that (under arccos the last: 28 of 256 tokens in 64 steps) predicts in chunks of the
-    /// same width, with the same result: ARPG-L at batch 64 then needs 0.18 GB of activations, not
-    /// 0.42. The caches hold what pass 1 appends: the prefill and every step's tokens but the
-    /// last's, 1 + 256 - 28 = 229 positions under arccos in 64 steps (11% less than 1 + L).
+    /// same width, with the same result, and the activations are sized by the narrower width. The
+    /// caches hold what pass 1 appends: the prefill and every step's tokens but the last's
+    /// (1 + 256 - 28 = 229 positions under arccos in 64 steps, against 1 + L for scoring).
     /// </summary>
     private static StateSize Sizes(int prefill, int[] counts)
     {
