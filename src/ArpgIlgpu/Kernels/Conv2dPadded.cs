@@ -136,12 +136,11 @@ public sealed partial class Ops
 {
     private Action<Index1D, ArrayView<float>, ArrayView<float>, Conv2dShape, ThreadRuns>? paddedStackRows, paddedTapMajor;
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape, int>? paddedTaps;
-    private MemoryBuffer1D<float, Stride1D.Dense>? paddedBuffer;
+    private ScratchBuffer? paddedBuffer;
 
     /// <summary>
     /// The 3x3 stride-1 same convolution over a channels-last copy of the input's row triples
-    /// (see <see cref="Conv2dPaddedKernels"/>); the copies live in one device buffer, kept and
-    /// grown on demand.
+    /// (see <see cref="Conv2dPaddedKernels"/>); the copies live in one scratch buffer.
     /// </summary>
     internal void Conv2dPadded(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
         ArrayView<float> y, Conv2dShape s, bool accumulate = false)
@@ -151,13 +150,9 @@ public sealed partial class Ops
         if (!s.IsSame3x3)
             throw new ArgumentException($"Conv2dPadded: {s} is not a 3x3 stride-1 same convolution");
         long padded = checked((long)s.Batch * s.InHeight * (s.InWidth + 2)), paddedLength = padded * 3 * s.InChannels;
-        if (paddedBuffer is null || paddedBuffer.Length < paddedLength + s.WeightLength)
-        {
-            paddedBuffer?.Dispose();
-            paddedBuffer = Accelerator.Allocate1D<float>(paddedLength + s.WeightLength);
-        }
-        ArrayView<float> xr = paddedBuffer.View.SubView(0, paddedLength);
-        ArrayView<float> wt = paddedBuffer.View.SubView(paddedLength, s.WeightLength);
+        ArrayView<float> copies = (paddedBuffer ??= NewScratch()).Take(paddedLength + s.WeightLength);
+        ArrayView<float> xr = copies.SubView(0, paddedLength);
+        ArrayView<float> wt = copies.SubView(paddedLength, s.WeightLength);
         paddedStackRows ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
             Conv2dShape, ThreadRuns>(Conv2dPaddedKernels.StackRows, ImplicitGroupSize);
         paddedTapMajor ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,

@@ -182,7 +182,7 @@ public sealed partial class Ops
     /// <summary>Rows of x from which the tiled kernel is used on GPUs.</summary>
     private const int TiledFromRows = 64;
 
-    private GemmSplits Splits => gemmSplits ??= new(Accelerator, ImplicitGroupSize);
+    private GemmSplits Splits => gemmSplits ??= new(Accelerator, ImplicitGroupSize, NewScratch());
     private GemmLaunchers<float, Fp32Storage> Gemm32 => gemm32 ??= new(Accelerator, ImplicitGroupSize, Splits);
     private GemmLaunchers<ushort, Fp16Storage> Gemm16 => gemm16 ??= new(Accelerator, ImplicitGroupSize, Splits);
 
@@ -273,32 +273,23 @@ public sealed partial class Ops
     private enum GemmKernel { RowBlocked, Gemv, Tiled }
 
     /// <summary>
-    /// What the K-split tiled GEMM needs besides its kernel: a device buffer for the splits'
-    /// partial products (grown on demand, kept) and the kernel that adds them into y.
+    /// What the K-split tiled GEMM needs besides its kernel: a scratch buffer for the splits'
+    /// partial products and the kernel that adds them into y.
     /// </summary>
-    private sealed class GemmSplits(Accelerator accelerator, int implicitGroupSize)
+    private sealed class GemmSplits(Accelerator accelerator, int implicitGroupSize, ScratchBuffer partial)
     {
-        private MemoryBuffer1D<float, Stride1D.Dense>? partial;
         private Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>? sum;
 
-        /// <summary>A buffer of at least <paramref name="length"/> floats.</summary>
-        public ArrayView<float> Partial(long length)
-        {
-            if (partial is null || partial.Length < length)
-            {
-                partial?.Dispose();
-                partial = accelerator.Allocate1D<float>(length);
-            }
-            return partial.View;
-        }
+        /// <summary>The partial products' buffer, <paramref name="length"/> floats: [splits, M, N].</summary>
+        public ArrayView<float> Partial(long length) => partial.Take(length);
 
-        /// <summary>y[i] (+)= sum of the splits' partial[z, i].</summary>
+        /// <summary>y[i] (+)= sum of the splits' partial[z, i] (written through <see cref="Partial"/>).</summary>
         public void Sum(ArrayView<float> y, GemmShape s, int splits)
         {
             sum ??= accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(
                 GemmTileKernels.SumSplits, implicitGroupSize);
             int count = checked(s.M * s.N);
-            sum(count, partial!.View, y, count, splits, s.Accumulate);
+            sum(count, partial.Take((long)splits * count), y, count, splits, s.Accumulate);
         }
     }
 

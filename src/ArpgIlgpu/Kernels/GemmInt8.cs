@@ -149,7 +149,7 @@ public sealed partial class Ops
 {
     private Q8Launchers? gemm8;
 
-    private Q8Launchers Gemm8 => gemm8 ??= new(Accelerator, ImplicitGroupSize);
+    private Q8Launchers Gemm8 => gemm8 ??= new(Accelerator, ImplicitGroupSize, NewScratch());
 
     /// <summary>The row-blocked (barrier-free) GEMM on weights in any storage (tests compare each storage's kernel).</summary>
     internal void GemmRowBlocked(ArrayView<float> x, StorageTensor w, ArrayView<float> y, int m, int n, int k,
@@ -169,12 +169,11 @@ public sealed partial class Ops
     }
 
     /// <summary>The q8_0 GEMM kernels, compiled on first use, and the tiled path's scratch buffer.</summary>
-    private sealed class Q8Launchers(Accelerator accelerator, int implicitGroupSize)
+    private sealed class Q8Launchers(Accelerator accelerator, int implicitGroupSize, ScratchBuffer scratch)
     {
         private Action<Index1D, ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, GemmShape>? rowBlocked;
         private Action<KernelConfig, ArrayView<float>, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, GemmShape>? gemv;
         private Action<Index1D, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int>? dequantize;
-        private MemoryBuffer1D<float, Stride1D.Dense>? scratch;
 
         public void Run(GemmKernel variant, ArrayView<float> x, Q8Tensor w, ArrayView<float> y, GemmShape s)
         {
@@ -196,17 +195,12 @@ public sealed partial class Ops
                 x, w.Values.View, w.Scales.View, y, s);
         }
 
-        /// <summary>The matrix as float32 in the scratch buffer (grown on demand, kept).</summary>
+        /// <summary>The matrix as float32 in the scratch buffer.</summary>
         public ArrayView<float> Dequantized(Q8Tensor w, GemmShape s)
         {
             Check(w, s);
             long length = (long)s.N * s.K;
-            if (scratch is null || scratch.Length < length)
-            {
-                scratch?.Dispose();
-                scratch = accelerator.Allocate1D<float>(Math.Max(length, 1));
-            }
-            ArrayView<float> view = scratch.View.SubView(0, length);
+            ArrayView<float> view = scratch.Take(length);
             if (length == 0)
                 return view;
             dequantize ??= accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<sbyte>, ArrayView<float>, ArrayView<float>, int>(

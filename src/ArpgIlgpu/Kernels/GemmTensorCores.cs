@@ -256,7 +256,7 @@ public sealed partial class Ops
 {
     private Action<KernelConfig, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, ArrayView<float>, GemmShape, int>? tensorCoreGemm;
     private Action<Index1D, ArrayView<float>, ArrayView<float>>? roundToHalf;
-    private MemoryBuffer1D<float, Stride1D.Dense>? roundedActivations;
+    private ScratchBuffer? roundedActivations;
 
     /// <summary>
     /// True when GEMMs of fp16 weights take the tensor-core arithmetic (fp16 activations): at every
@@ -314,14 +314,10 @@ public sealed partial class Ops
     /// <summary>x[0 .. length) rounded to fp16 precision, in a device buffer kept for the next call.</summary>
     private ArrayView<float> RoundedToHalf(ArrayView<float> x, long length)
     {
-        if (roundedActivations is null || roundedActivations.Length < length)
-        {
-            roundedActivations?.Dispose();
-            roundedActivations = Accelerator.Allocate1D<float>(length);
-        }
+        ArrayView<float> rounded = (roundedActivations ??= NewScratch()).Take(length);
         roundToHalf ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(
             TensorCoreGemmKernels.RoundToHalf, ImplicitGroupSize);
-        roundToHalf(checked((int)length), x, roundedActivations.View);
-        return roundedActivations.View;
+        roundToHalf(checked((int)length), x, rounded);
+        return rounded;
     }
 }

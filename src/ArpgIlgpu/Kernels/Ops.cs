@@ -7,13 +7,30 @@ namespace ArpgIlgpu.Kernels;
 /// The typed wrappers through which models call kernels, one partial file per op family next to
 /// its kernels (Gemm.cs, RmsNorm.cs, ...). Each wrapper checks shapes on the host, runs the
 /// kernel variant the device's profile names (<see cref="DeviceProfile"/>) and launches it on
-/// the default stream. Kernels are compiled on first use and kept.
+/// the default stream. Kernels are compiled on first use and kept, and so are the scratch
+/// buffers some of them need (<see cref="ScratchBuffer"/>), until the device is disposed.
 /// </summary>
-public sealed partial class Ops
+public sealed partial class Ops : IDisposable
 {
     private readonly ComputeDevice device;
+    private readonly List<ScratchBuffer> scratchBuffers = [];
 
     internal Ops(ComputeDevice device) => this.device = device;
+
+    /// <summary>A new scratch buffer on this device, freed with the others by <see cref="Dispose"/>.</summary>
+    private ScratchBuffer NewScratch()
+    {
+        var scratch = new ScratchBuffer(device);
+        scratchBuffers.Add(scratch);
+        return scratch;
+    }
+
+    /// <summary>Frees every scratch buffer (their bytes go back to the device's budget).</summary>
+    public void Dispose()
+    {
+        foreach (ScratchBuffer scratch in scratchBuffers)
+            scratch.Dispose();
+    }
 
     private Accelerator Accelerator => device.Accelerator;
 

@@ -172,6 +172,7 @@ public sealed class ComputeDevice : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        ops?.Dispose();
         Accelerator.Dispose();
         context.Dispose();
     }

@@ -79,4 +79,33 @@ public class DeviceMemoryTests
         Assert.Equal(weights, device.AllocatedBytes);
         using var fits = model.CreateState(4, 11, 11); // the memory is usable again
     }
+
+    [Fact]
+    public void KernelScratchBuffersAreCountedAndGivenBackWithTheDevice()
+    {
+        // the GPU profile's int8 GEMM at M >= 64 dequantises the matrix into a float32 scratch
+        // buffer (N x K x 4 bytes) that the launcher keeps for the next call
+        ComputeDevice device = ComputeDevice.Open(DeviceSpec.Parse("cpu:nvidia")); // the GPU profile on a CPU
+        device.LimitMemory(4 << 20);
+        const int m = 65, k = 64, n = 128;
+        using (var x = new Tensor<float>(device, m, k))
+        using (var w = StorageTensor.Upload(device, Precision.Int8, new float[n * k], n, k))
+        using (var y = new Tensor<float>(device, m, n))
+        {
+            long before = device.AllocatedBytes;
+            device.Ops.Gemm(x.View, w, y.View, m, n, k);
+            Assert.True(device.AllocatedBytes - before >= (long)n * k * sizeof(float),
+                $"{device.AllocatedBytes - before} bytes counted for a {n} x {k} float32 scratch matrix");
+
+            // a scratch matrix of 4 MiB cannot fit beside what is allocated: a clear error, not a crash later
+            const int wide = 4096, deep = 256;
+            using var x2 = new Tensor<float>(device, m, deep);
+            using var w2 = StorageTensor.Upload(device, Precision.Int8, new float[wide * deep], wide, deep);
+            using var y2 = new Tensor<float>(device, m, wide);
+            var e = Assert.Throws<DeviceOutOfMemoryException>(() => device.Ops.Gemm(x2.View, w2, y2.View, m, wide, deep));
+            Assert.Equal((long)wide * deep * sizeof(float), e.RequestedBytes);
+        }
+        device.Dispose();
+        Assert.Equal(0, device.AllocatedBytes); // the scratch buffers went with the device
+    }
 }
