@@ -38,9 +38,10 @@ public sealed class DecodeState : IDisposable
         MaxInputs = maxInputs;
         MaxQueries = maxQueries;
         int d = config.Dim;
-        // kernels index with 32-bit ints: the largest tensors (caches, FFN activations, logits) must fit
+        // kernels index with 32-bit ints: the largest tensors (caches, the FFN activations and
+        // logits' shared buffer) must fit
         long largest = Math.Max((long)rows * Capacity * d,
-            (long)rows * Math.Max(maxInputs, maxQueries) * Math.Max(config.FfnHidden, config.VocabSize));
+            (long)rows * Math.Max(maxInputs, maxQueries) * Math.Max(3 * config.FfnHidden, config.VocabSize));
         if (largest > int.MaxValue)
             throw new InvalidParameterException(BatchParameter, null,
                 $"{rows} sequences (two per image with guidance) are too many for one decoding state of this model; generate fewer images at a time");
