@@ -356,12 +356,12 @@ public sealed partial class Ops
     public void Conv2d(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
         Conv2dShape shape, bool accumulate = false)
     {
-        bool gemm = Profile.Conv2d == Conv2dVariant.ChannelsLastGemm;
+        bool winograd = Profile.Conv2d == Conv2dVariant.Winograd;
         if (Profile.Conv2d == Conv2dVariant.ImplicitGemm && ImplicitGemmTakes(shape))
             Conv2dImplicitGemm(x, weight, bias, y, shape, accumulate);
-        else if (gemm && shape.IsSame3x3)
-            Conv2dPadded(x, weight, bias, y, shape, accumulate);
-        else if (gemm && Conv2dKernels.PointwiseTakes(shape))
+        else if (winograd && shape.IsSame3x3)
+            Conv2dWinograd(x, weight, bias, y, shape, accumulate);
+        else if (winograd && Conv2dKernels.PointwiseTakes(shape))
             Conv2dPointwiseRows(x, weight, bias, y, shape, accumulate);
         else if (shape.IsSame3x3)
             Conv2dSame3x3(x, weight, bias, y, shape, accumulate);

@@ -34,10 +34,13 @@ internal static class GemmKernels
     /// </summary>
     [Kernel]
     public static void RowBlocked<TW, SW>(Index1D index, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
+        where TW : unmanaged where SW : struct, IStorage<TW> => Block<TW, SW>(index, x, w, y, s);
+
+    /// <summary>Register block i of <see cref="RowBlocked"/>: outputs (m0 .. m0+3, n0 .. n0+3).</summary>
+    internal static void Block<TW, SW>(int i, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
         where TW : unmanaged where SW : struct, IStorage<TW>
     {
         SW storage = default;
-        int i = index;
         int mBlocks = (s.M + RowBlock - 1) / RowBlock;
         int m0 = i % mBlocks * RowBlock, n0 = i / mBlocks * RowBlock;
         long k = s.K;

@@ -112,7 +112,7 @@ public static class KernelBenchmark
             Time("conv3x3", text, flops, bytes, () => ops.Conv2d(x.View, w.View, bias.View, y.View, shape));
             if (device.Profile.Name == KernelProfile.Gpu)
                 continue;
-            Time("conv3x3 (padded channels-last)", text, flops, bytes, () => ops.Conv2dPadded(x.View, w.View, bias.View, y.View, shape));
+            Time("conv3x3 (winograd)", text, flops, bytes, () => ops.Conv2dWinograd(x.View, w.View, bias.View, y.View, shape));
             Time("conv3x3 (8x8 blocks)", text, flops, bytes, () => ops.Conv2dSame3x3(x.View, w.View, bias.View, y.View, shape));
         }
 

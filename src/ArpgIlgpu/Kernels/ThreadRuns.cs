@@ -35,6 +35,13 @@ public sealed partial class Ops
     /// <summary>Items per work item on an OpenCL CPU device (PoCL): long enough to vectorise, short enough to balance.</summary>
     private const int OpenClCpuRun = 64;
 
+    /// <summary>
+    /// Groups per core that a launch of few items aims for on PoCL, which runs each group on one
+    /// core: with runs of 64, a kernel over 128 planes (GroupNorm's normalisation at 128 channels)
+    /// was 2 work items, one group, one core of two.
+    /// </summary>
+    private const int GroupsPerCore = 4;
+
     /// <summary>The split of <paramref name="total"/> work items for this device (see <see cref="ThreadRuns"/>).</summary>
     private ThreadRuns Runs(long total)
     {
@@ -42,7 +49,10 @@ public sealed partial class Ops
         if (Profile.Runs == ElementRuns.OnePerThread || items == 0)
             return new ThreadRuns(items, 1);
         if (Profile.Runs == ElementRuns.VectorRuns)
-            return new ThreadRuns(items, OpenClCpuRun);
+        {
+            long wanted = (long)Accelerator.NumMultiprocessors * ImplicitGroupSize * GroupsPerCore;
+            return new ThreadRuns(items, (int)Math.Clamp((items + wanted - 1) / wanted, 1, OpenClCpuRun));
+        }
         long threads = (long)Accelerator.MaxNumThreads * RunsPerCpuThread;
         return new ThreadRuns(items, (int)Math.Max(1, (items + threads - 1) / threads));
     }

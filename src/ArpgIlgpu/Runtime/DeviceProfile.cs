@@ -78,7 +78,7 @@ public sealed record DeviceProfile
         TensorCoreGemm = GemmVariant.RowBlockedFp16Activations,
         Attention = AttentionVariant.ThreadPerQuery,
         Rows = RowVariant.ThreadPerRow,
-        Conv2d = Conv2dVariant.ChannelsLastGemm,
+        Conv2d = Conv2dVariant.Winograd,
         GroupNorm = GroupNormVariant.Planes,
         Resample = ResampleVariant.PerElement,
     };
@@ -235,11 +235,11 @@ public enum Conv2dVariant
     /// <summary>Register blocks of channels x columns per work item (3x3 same convolutions have their own).</summary>
     Blocked,
     /// <summary>
-    /// 3x3 "same" convolutions as a register-blocked GEMM over a channels-last copy of the
-    /// input's row triples (Conv2dPadded.cs), 1x1 by work items that sweep whole planes, both
-    /// vectorised by PoCL; others as Blocked.
+    /// 3x3 "same" convolutions by Winograd's F(4x4, 3x3), 36 register-blocked GEMMs between an
+    /// input and an output transform (Conv2dWinograd.cs); 1x1 by work items that sweep whole
+    /// planes, vectorised by PoCL; others as Blocked.
     /// </summary>
-    ChannelsLastGemm,
+    Winograd,
     /// <summary>An implicit GEMM with 64 x 64 shared-memory tiles, groups of 256 threads (GPUs).</summary>
     ImplicitGemm,
 }

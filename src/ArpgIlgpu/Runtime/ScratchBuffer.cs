@@ -5,7 +5,7 @@ namespace ArpgIlgpu.Runtime;
 
 /// <summary>
 /// A device buffer of float32 intermediates that a kernel launcher keeps between calls (the
-/// split-K partial sums, a dequantised int8 matrix, the VQ convolutions' channels-last copy):
+/// split-K partial sums, a dequantised int8 matrix, the Winograd convolution's transformed filters, inputs and products):
 /// grown to the largest request so far, never shrunk, and counted in the device's memory budget
 /// like every other allocation (<see cref="DeviceMemory"/>), so a request that does not fit is a
 /// <see cref="DeviceOutOfMemoryException"/>, not a process killed later.

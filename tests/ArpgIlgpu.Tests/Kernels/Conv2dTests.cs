@@ -70,13 +70,49 @@ public class Conv2dTests
         CheckKernel(device, s, "Conv2d", device.Ops.Conv2d);
         // Conv2d takes the 8 x 8 kernel for 3x3 "same" shapes; the general one must agree too.
         CheckKernel(device, s, "general kernel", device.Ops.Conv2dBlocked);
-        // so must the padded channels-last GEMM (PoCL's 3x3 kernel: ragged channel and position
+        // so must Winograd's F(4x4, 3x3) (PoCL's 3x3 kernel: tiles past the edges, channel
         // blocks, batches) and the plane-sweeping kernel, on every backend
         if (s.IsSame3x3)
-            CheckKernel(device, s, "padded channels-last", device.Ops.Conv2dPadded);
+            CheckKernel(device, s, "winograd", (x, w, b, y, shape, accumulate) => device.Ops.Conv2dWinograd(x, w, b, y, shape, accumulate));
         if (Conv2dKernels.PointwiseTakes(s))
             CheckKernel(device, s, "plane kernel", device.Ops.Conv2dPointwiseRows);
     }
+
+    /// <summary>
+    /// Winograd's passes over runs of tiles: 3 tiles per pass, so that passes end inside a tile
+    /// row and inside an image, and the last one is short (2 images of 3 x 3 tiles: 18 tiles).
+    /// </summary>
+    [Theory, CpuCases(nameof(WinogradPassShapes)), OpenClCases(nameof(WinogradPassShapes))]
+    public void WinogradPassesOfAFewTilesMatchTheReference(string backend, Conv2dShape s)
+    {
+        ComputeDevice device = TestDevices.Get(backend);
+        long threeTiles = 3L * Conv2dWinogradKernels.Points * (s.InChannels + s.OutChannels);
+        CheckKernel(device, s, "winograd in passes of 3 tiles",
+            (x, w, b, y, shape, accumulate) => device.Ops.Conv2dWinograd(x, w, b, y, shape, accumulate, threeTiles));
+    }
+
+    public static IEnumerable<object[]> WinogradPassShapes() =>
+    [
+        [Conv2dShape.Same(batch: 2, inChannels: 17, outChannels: 6, height: 11, width: 9, kernel: 3)],
+        [Conv2dShape.Same(1, 4, 33, 4, 5, 3)],
+    ];
+
+    /// <summary>
+    /// Winograd's F(4x4, 3x3) at the VQ's channel counts (the transforms' coefficients up to 8
+    /// and 1/24 cost accuracy as channels add up): 128 and 512 input channels on small images.
+    /// </summary>
+    [Theory, OpenClCases(nameof(WinogradWideShapes))]
+    public void WinogradAtTheVqsChannelCountsMatchesTheReference(string backend, Conv2dShape s)
+    {
+        ComputeDevice device = TestDevices.Get(backend);
+        CheckKernel(device, s, "winograd", (x, w, b, y, shape, accumulate) => device.Ops.Conv2dWinograd(x, w, b, y, shape, accumulate));
+    }
+
+    public static IEnumerable<object[]> WinogradWideShapes() =>
+    [
+        [Conv2dShape.Same(batch: 1, inChannels: 128, outChannels: 128, height: 12, width: 12, kernel: 3)],
+        [Conv2dShape.Same(1, 512, 64, 8, 8, 3)],
+    ];
 
     [Theory, OpenClGpuCases(nameof(TileEdgeShapes)), OpenClGpuCases(nameof(Shapes)), SimulatorCases(nameof(SimulatorShapes))]
     public void ImplicitGemmMatchesScalarReference(string backend, Conv2dShape s)

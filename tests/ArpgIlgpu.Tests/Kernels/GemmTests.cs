@@ -34,6 +34,41 @@ public class GemmTests
             rtol: 1e-4f, atol: 1e-4f * MathF.Sqrt(k));
     }
 
+    /// <summary>
+    /// The batched GEMM (the Winograd convolution's 36 products): 3 matrices at padded distances,
+    /// each checked against the reference, overwriting and accumulating; the padding between them
+    /// stays untouched. On the GPU simulator the batch runs as one GEMM per matrix.
+    /// </summary>
+    [Theory, CpuCases(nameof(BatchedShapes)), OpenClCases(nameof(BatchedShapes)), NvidiaSimulatorCases(nameof(BatchedShapes))]
+    public void BatchedMatchesScalarReferencePerMatrix(string backend, int m, int n, int k)
+    {
+        ComputeDevice device = TestDevices.Get(backend);
+        const int count = 3, pad = 5;
+        var batch = new GemmBatch(count, (long)m * k + pad, (long)n * k + pad, (long)m * n + pad);
+        var rng = new Random(m * 1000 + n * 10 + k);
+        float[] x = TestData.Normal(rng, (int)(count * batch.XStride)), w = TestData.Normal(rng, (int)(count * batch.WStride));
+        float[] y0 = TestData.Normal(rng, (int)(count * batch.YStride));
+        using var tx = Tensor<float>.FromArray(device, x, x.Length);
+        using var tw = Tensor<float>.FromArray(device, w, w.Length);
+        using var ty = Tensor<float>.FromArray(device, y0, y0.Length);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            ty.Upload(y0);
+            device.Ops.GemmBatched(tx.View, tw.View, ty.View, m, n, k, batch, accumulate);
+            float[] y = ty.ToArray();
+            for (int b = 0; b < count; b++)
+            {
+                float[] xb = x.AsSpan((int)(b * batch.XStride), m * k).ToArray(), wb = w.AsSpan((int)(b * batch.WStride), n * k).ToArray();
+                float[]? initial = accumulate ? y0.AsSpan((int)(b * batch.YStride), m * n).ToArray() : null;
+                TestData.AssertClose(GemmReference.Gemm(xb, wb, initial, m, n, k), y.AsSpan((int)(b * batch.YStride), m * n),
+                    rtol: 1e-4f, atol: 1e-4f * MathF.Sqrt(k), $"matrix {b}, accumulate {accumulate}");
+                Assert.Equal(y0.AsSpan((int)(b * batch.YStride) + m * n, pad).ToArray(), y.AsSpan((int)(b * batch.YStride) + m * n, pad).ToArray());
+            }
+        }
+    }
+
+    public static IEnumerable<object[]> BatchedShapes() => [[1, 1, 1], [5, 9, 130], [8, 13, 7]];
+
     /// <summary>Every edge of the fp16 kernel: rows of x in blocks of 4 with a tail of 1 - 3, N past a multiple of 4, K past a chunk of 256.</summary>
     public static IEnumerable<object[]> Fp16Shapes() =>
     [
