@@ -36,11 +36,15 @@ public sealed partial class Ops
     private const int OpenClCpuRun = 64;
 
     /// <summary>
-    /// Groups per core that a launch of few items aims for on PoCL, which runs each group on one
-    /// core: with runs of 64, a kernel over 128 planes (GroupNorm's normalisation at 128 channels)
-    /// was 2 work items, one group, one core of two.
+    /// On PoCL, which runs each group on one core, a launch with runs of 64 items is given at
+    /// least one full group per core: a kernel over 128 planes (GroupNorm's normalisation at 128
+    /// channels) was 2 work items, one group, on one core of two. Larger launches keep runs of 64.
     /// </summary>
-    private const int GroupsPerCore = 4;
+    private int FewItemsRun(int items)
+    {
+        long wanted = (long)Accelerator.NumMultiprocessors * ImplicitGroupSize;
+        return (int)Math.Clamp((items + wanted - 1) / wanted, 1, OpenClCpuRun);
+    }
 
     /// <summary>The split of <paramref name="total"/> work items for this device (see <see cref="ThreadRuns"/>).</summary>
     private ThreadRuns Runs(long total)
@@ -49,10 +53,7 @@ public sealed partial class Ops
         if (Profile.Runs == ElementRuns.OnePerThread || items == 0)
             return new ThreadRuns(items, 1);
         if (Profile.Runs == ElementRuns.VectorRuns)
-        {
-            long wanted = (long)Accelerator.NumMultiprocessors * ImplicitGroupSize * GroupsPerCore;
-            return new ThreadRuns(items, (int)Math.Clamp((items + wanted - 1) / wanted, 1, OpenClCpuRun));
-        }
+            return new ThreadRuns(items, FewItemsRun(items));
         long threads = (long)Accelerator.MaxNumThreads * RunsPerCpuThread;
         return new ThreadRuns(items, (int)Math.Max(1, (items + threads - 1) / threads));
     }
