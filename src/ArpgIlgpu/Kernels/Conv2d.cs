@@ -120,114 +120,6 @@ internal static partial class Conv2dKernels
         StoreColumns(y, bias, s, accumulate, b, co0 + 3, oy, ox0, a30, a31, a32, a33);
     }
 
-    /// <summary>Output channels one thread of the 3x3 kernel computes.</summary>
-    public const int Channels3x3 = 8;
-    /// <summary>Adjacent output columns one thread of the 3x3 kernel computes.</summary>
-    public const int Columns3x3 = 8;
-
-    /// <summary>
-    /// The 3x3, stride 1, pad 1 convolution that dominates the VQ (about 98% of the decoder's
-    /// FLOPs), one work item per (image b, 8 output channels, output row oy, 8 output columns):
-    ///   y[b, co, oy, ox] = bias[co] + sum_{ci, ky, kx} w[co, ci, ky, kx] x[b, ci, oy+ky-1, ox+kx-1].
-    /// Per input row a window of 8 pixels slides over the 3 taps (one new pixel per tap) and each
-    /// tap's 8 weights are loaded once: 64 independent multiply-adds per (ci, ky, kx) for 9 loads.
-    /// Measured on PoCL (2-core Skylake, 128 channels at 64x64): about 3x the 4 x 4 blocked
-    /// kernel's throughput; twice it on the CPU accelerator. Channels past the output repeat the
-    /// block's first and are not stored; columns past it read zeros and are not stored.
-    /// </summary>
-    [Kernel]
-    public static void Same3x3(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
-        ArrayView<float> y, Conv2dShape s, ThreadRuns runs, int accumulate)
-    {
-        for (int block = runs.First(index); block < runs.End(index); block++)
-            Same3x3Block(block, x, w, bias, y, s, accumulate);
-    }
-
-    /// <summary>Computes output block <paramref name="i"/> of <see cref="Same3x3"/>.</summary>
-    private static void Same3x3Block(int i, ArrayView<float> x, ArrayView<float> w, ArrayView<float> bias,
-        ArrayView<float> y, Conv2dShape s, int accumulate)
-    {
-        var (b, co0, oy, ox0) = BlockOrigin.Of(i, s, Channels3x3, Columns3x3);
-
-        long filter = (long)s.InChannels * 9;
-        // Weight offsets of the 8 channels; channels past the output reuse the first.
-        long w0 = co0 * filter;
-        long w1 = co0 + 1 < s.OutChannels ? w0 + 1 * filter : w0;
-        long w2 = co0 + 2 < s.OutChannels ? w0 + 2 * filter : w0;
-        long w3 = co0 + 3 < s.OutChannels ? w0 + 3 * filter : w0;
-        long w4 = co0 + 4 < s.OutChannels ? w0 + 4 * filter : w0;
-        long w5 = co0 + 5 < s.OutChannels ? w0 + 5 * filter : w0;
-        long w6 = co0 + 6 < s.OutChannels ? w0 + 6 * filter : w0;
-        long w7 = co0 + 7 < s.OutChannels ? w0 + 7 * filter : w0;
-        // a{channel}{column}
-        float a00 = 0, a01 = 0, a02 = 0, a03 = 0, a04 = 0, a05 = 0, a06 = 0, a07 = 0;
-        float a10 = 0, a11 = 0, a12 = 0, a13 = 0, a14 = 0, a15 = 0, a16 = 0, a17 = 0;
-        float a20 = 0, a21 = 0, a22 = 0, a23 = 0, a24 = 0, a25 = 0, a26 = 0, a27 = 0;
-        float a30 = 0, a31 = 0, a32 = 0, a33 = 0, a34 = 0, a35 = 0, a36 = 0, a37 = 0;
-        float a40 = 0, a41 = 0, a42 = 0, a43 = 0, a44 = 0, a45 = 0, a46 = 0, a47 = 0;
-        float a50 = 0, a51 = 0, a52 = 0, a53 = 0, a54 = 0, a55 = 0, a56 = 0, a57 = 0;
-        float a60 = 0, a61 = 0, a62 = 0, a63 = 0, a64 = 0, a65 = 0, a66 = 0, a67 = 0;
-        float a70 = 0, a71 = 0, a72 = 0, a73 = 0, a74 = 0, a75 = 0, a76 = 0, a77 = 0;
-        for (int ci = 0; ci < s.InChannels; ci++)
-        {
-            long plane = ((long)b * s.InChannels + ci) * s.InHeight;
-            for (int ky = 0; ky < 3; ky++)
-            {
-                int iy = oy + ky - 1;
-                if (iy < 0 || iy >= s.InHeight)
-                    continue;
-                long row = (plane + iy) * s.InWidth;
-                // The window of input columns under the 8 outputs for kx = 0: ox0-1 .. ox0+6.
-                float c0 = Pixel(x, row, ox0 - 1, s.InWidth), c1 = Pixel(x, row, ox0, s.InWidth);
-                float c2 = Pixel(x, row, ox0 + 1, s.InWidth), c3 = Pixel(x, row, ox0 + 2, s.InWidth);
-                float c4 = Pixel(x, row, ox0 + 3, s.InWidth), c5 = Pixel(x, row, ox0 + 4, s.InWidth);
-                float c6 = Pixel(x, row, ox0 + 5, s.InWidth), c7 = Pixel(x, row, ox0 + 6, s.InWidth);
-                long tap = ci * 9 + ky * 3;
-                for (int kx = 0; kx < 3; kx++)
-                {
-                    float v0 = w[w0 + tap + kx], v1 = w[w1 + tap + kx], v2 = w[w2 + tap + kx], v3 = w[w3 + tap + kx];
-                    float v4 = w[w4 + tap + kx], v5 = w[w5 + tap + kx], v6 = w[w6 + tap + kx], v7 = w[w7 + tap + kx];
-                    a00 = Mad(v0, c0, a00); a01 = Mad(v0, c1, a01); a02 = Mad(v0, c2, a02); a03 = Mad(v0, c3, a03);
-                    a04 = Mad(v0, c4, a04); a05 = Mad(v0, c5, a05); a06 = Mad(v0, c6, a06); a07 = Mad(v0, c7, a07);
-                    a10 = Mad(v1, c0, a10); a11 = Mad(v1, c1, a11); a12 = Mad(v1, c2, a12); a13 = Mad(v1, c3, a13);
-                    a14 = Mad(v1, c4, a14); a15 = Mad(v1, c5, a15); a16 = Mad(v1, c6, a16); a17 = Mad(v1, c7, a17);
-                    a20 = Mad(v2, c0, a20); a21 = Mad(v2, c1, a21); a22 = Mad(v2, c2, a22); a23 = Mad(v2, c3, a23);
-                    a24 = Mad(v2, c4, a24); a25 = Mad(v2, c5, a25); a26 = Mad(v2, c6, a26); a27 = Mad(v2, c7, a27);
-                    a30 = Mad(v3, c0, a30); a31 = Mad(v3, c1, a31); a32 = Mad(v3, c2, a32); a33 = Mad(v3, c3, a33);
-                    a34 = Mad(v3, c4, a34); a35 = Mad(v3, c5, a35); a36 = Mad(v3, c6, a36); a37 = Mad(v3, c7, a37);
-                    a40 = Mad(v4, c0, a40); a41 = Mad(v4, c1, a41); a42 = Mad(v4, c2, a42); a43 = Mad(v4, c3, a43);
-                    a44 = Mad(v4, c4, a44); a45 = Mad(v4, c5, a45); a46 = Mad(v4, c6, a46); a47 = Mad(v4, c7, a47);
-                    a50 = Mad(v5, c0, a50); a51 = Mad(v5, c1, a51); a52 = Mad(v5, c2, a52); a53 = Mad(v5, c3, a53);
-                    a54 = Mad(v5, c4, a54); a55 = Mad(v5, c5, a55); a56 = Mad(v5, c6, a56); a57 = Mad(v5, c7, a57);
-                    a60 = Mad(v6, c0, a60); a61 = Mad(v6, c1, a61); a62 = Mad(v6, c2, a62); a63 = Mad(v6, c3, a63);
-                    a64 = Mad(v6, c4, a64); a65 = Mad(v6, c5, a65); a66 = Mad(v6, c6, a66); a67 = Mad(v6, c7, a67);
-                    a70 = Mad(v7, c0, a70); a71 = Mad(v7, c1, a71); a72 = Mad(v7, c2, a72); a73 = Mad(v7, c3, a73);
-                    a74 = Mad(v7, c4, a74); a75 = Mad(v7, c5, a75); a76 = Mad(v7, c6, a76); a77 = Mad(v7, c7, a77);
-                    // Slide the window one column right for the next kx.
-                    c0 = c1; c1 = c2; c2 = c3; c3 = c4; c4 = c5; c5 = c6; c6 = c7;
-                    c7 = Pixel(x, row, ox0 + 7 + kx, s.InWidth);
-                }
-            }
-        }
-        StoreColumns8(y, bias, s, accumulate, b, co0 + 0, oy, ox0, a00, a01, a02, a03, a04, a05, a06, a07);
-        StoreColumns8(y, bias, s, accumulate, b, co0 + 1, oy, ox0, a10, a11, a12, a13, a14, a15, a16, a17);
-        StoreColumns8(y, bias, s, accumulate, b, co0 + 2, oy, ox0, a20, a21, a22, a23, a24, a25, a26, a27);
-        StoreColumns8(y, bias, s, accumulate, b, co0 + 3, oy, ox0, a30, a31, a32, a33, a34, a35, a36, a37);
-        StoreColumns8(y, bias, s, accumulate, b, co0 + 4, oy, ox0, a40, a41, a42, a43, a44, a45, a46, a47);
-        StoreColumns8(y, bias, s, accumulate, b, co0 + 5, oy, ox0, a50, a51, a52, a53, a54, a55, a56, a57);
-        StoreColumns8(y, bias, s, accumulate, b, co0 + 6, oy, ox0, a60, a61, a62, a63, a64, a65, a66, a67);
-        StoreColumns8(y, bias, s, accumulate, b, co0 + 7, oy, ox0, a70, a71, a72, a73, a74, a75, a76, a77);
-    }
-
-    /// <summary>Stores y[b, co, oy, ox0 + j] (+)= bias[co] + a_j for the 8 columns j inside the output.</summary>
-    private static void StoreColumns8(ArrayView<float> y, ArrayView<float> bias, Conv2dShape s, int accumulate,
-        int b, int co, int oy, int ox0, float a0, float a1, float a2, float a3, float a4, float a5, float a6, float a7)
-    {
-        StoreColumns(y, bias, s, accumulate, b, co, oy, ox0, a0, a1, a2, a3);
-        if (ox0 + 4 < s.OutWidth)
-            StoreColumns(y, bias, s, accumulate, b, co, oy, ox0 + 4, a4, a5, a6, a7);
-    }
-
     /// <summary>Output channels one work item of <see cref="PointwiseRows"/> computes.</summary>
     public const int RowChannels = 8;
     /// <summary>Positions one work item of <see cref="PointwiseRows"/> sweeps: its accumulators live in private memory.</summary>
@@ -344,7 +236,7 @@ internal static partial class Conv2dKernels
 public sealed partial class Ops
 {
     private Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape,
-        ThreadRuns, int>? conv2dBlocked, conv2dSame3x3;
+        ThreadRuns, int>? conv2dBlocked;
     private Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, Conv2dShape,
         int>? conv2dPointwiseRows;
 
@@ -356,15 +248,12 @@ public sealed partial class Ops
     public void Conv2d(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y,
         Conv2dShape shape, bool accumulate = false)
     {
-        bool winograd = Profile.Conv2d == Conv2dVariant.Winograd;
         if (Profile.Conv2d == Conv2dVariant.ImplicitGemm && ImplicitGemmTakes(shape))
             Conv2dImplicitGemm(x, weight, bias, y, shape, accumulate);
-        else if (winograd && shape.IsSame3x3)
-            Conv2dWinograd(x, weight, bias, y, shape, accumulate);
-        else if (winograd && Conv2dKernels.PointwiseTakes(shape))
-            Conv2dPointwiseRows(x, weight, bias, y, shape, accumulate);
         else if (shape.IsSame3x3)
-            Conv2dSame3x3(x, weight, bias, y, shape, accumulate);
+            Conv2dWinograd(x, weight, bias, y, shape, accumulate);
+        else if (Profile.Conv2d == Conv2dVariant.PlaneSweeps && Conv2dKernels.PointwiseTakes(shape))
+            Conv2dPointwiseRows(x, weight, bias, y, shape, accumulate);
         else
             Conv2dBlocked(x, weight, bias, y, shape, accumulate);
     }
@@ -396,21 +285,6 @@ public sealed partial class Ops
         launcher ??= Accelerator.LoadStreamKernel(kernel);
         int items = checked(s.Batch * (s.OutChannels / Conv2dKernels.RowChannels) * sweepsPerChannelBlock);
         launcher(new KernelConfig(items, 1), x, weight, bias, y, s, accumulate ? 1 : 0);
-    }
-
-    /// <summary>The 3x3 stride-1 "same" convolution, 8 channels x 8 columns per work item.</summary>
-    internal void Conv2dSame3x3(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias,
-        ArrayView<float> y, Conv2dShape s, bool accumulate = false)
-    {
-        if (!CheckConv2d(x, weight, bias, y, s))
-            return;
-        if (!s.IsSame3x3)
-            throw new ArgumentException($"Conv2dSame3x3: {s} is not a 3x3 stride-1 same convolution");
-        conv2dSame3x3 ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
-            ArrayView<float>, ArrayView<float>, Conv2dShape, ThreadRuns, int>(Conv2dKernels.Same3x3, ImplicitGroupSize);
-        ThreadRuns runs = Runs((long)s.Batch * CeilDiv(s.OutChannels, Conv2dKernels.Channels3x3) * s.OutHeight
-                               * CeilDiv(s.OutWidth, Conv2dKernels.Columns3x3));
-        conv2dSame3x3(runs.Threads, x, weight, bias, y, s, runs, accumulate ? 1 : 0);
     }
 
     /// <summary>The general blocked convolution: any square kernel, stride and padding.</summary>

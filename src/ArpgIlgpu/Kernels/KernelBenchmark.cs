@@ -113,7 +113,7 @@ public static class KernelBenchmark
             if (device.Profile.Name == KernelProfile.Gpu)
                 continue;
             Time("conv3x3 (winograd)", text, flops, bytes, () => ops.Conv2dWinograd(x.View, w.View, bias.View, y.View, shape));
-            Time("conv3x3 (8x8 blocks)", text, flops, bytes, () => ops.Conv2dSame3x3(x.View, w.View, bias.View, y.View, shape));
+            Time("conv3x3 (blocked)", text, flops, bytes, () => ops.Conv2dBlocked(x.View, w.View, bias.View, y.View, shape));
         }
 
         // the VQ-16 decoder's GroupNorm at 128 channels

@@ -78,7 +78,7 @@ public sealed record DeviceProfile
         TensorCoreGemm = GemmVariant.RowBlockedFp16Activations,
         Attention = AttentionVariant.ThreadPerQuery,
         Rows = RowVariant.ThreadPerRow,
-        Conv2d = Conv2dVariant.Winograd,
+        Conv2d = Conv2dVariant.PlaneSweeps,
         GroupNorm = GroupNormVariant.Planes,
         Resample = ResampleVariant.PerElement,
     };
@@ -232,14 +232,14 @@ public enum RowVariant
 /// <summary>The convolution kernels (Kernels/Conv2d.cs).</summary>
 public enum Conv2dVariant
 {
-    /// <summary>Register blocks of channels x columns per work item (3x3 same convolutions have their own).</summary>
-    Blocked,
     /// <summary>
     /// 3x3 "same" convolutions by Winograd's F(4x4, 3x3), 36 register-blocked GEMMs between an
-    /// input and an output transform (Conv2dWinograd.cs); 1x1 by work items that sweep whole
-    /// planes, vectorised by PoCL; others as Blocked.
+    /// input and an output transform (Conv2dWinograd.cs); the others by register blocks of
+    /// channels x columns per work item.
     /// </summary>
-    Winograd,
+    Blocked,
+    /// <summary>As <see cref="Blocked"/>, with 1x1 convolutions by work items that sweep whole planes, vectorised by PoCL.</summary>
+    PlaneSweeps,
     /// <summary>An implicit GEMM with 64 x 64 shared-memory tiles, groups of 256 threads (GPUs).</summary>
     ImplicitGemm,
 }

@@ -15,7 +15,7 @@ public class Conv2dTests
         [Conv2dShape.Same(1, 1, 1, 1, 1, 3)],                       // one pixel, all padding around it
         [Conv2dShape.Same(1, 6, 1, 5, 3, 3)],                       // one output channel
         [Conv2dShape.Same(3, 2, 7, 4, 13, 3)],
-        [Conv2dShape.Same(1, 3, 13, 6, 19, 3)],                     // 8 x 8 blocks with ragged channels and columns
+        [Conv2dShape.Same(1, 3, 13, 6, 19, 3)],                     // ragged tiles and channel blocks
         [Conv2dShape.Same(2, 9, 17, 11, 8, 3)],
         // 70 output channels: 18 blocks of 4, one whole group of 16 and a partial one (the padded kernel)
         [Conv2dShape.Same(2, 3, 70, 3, 5, 3)],
@@ -67,13 +67,11 @@ public class Conv2dTests
     public void MatchesScalarReference(string backend, Conv2dShape s)
     {
         ComputeDevice device = TestDevices.Get(backend);
+        // Conv2d takes Winograd's F(4x4, 3x3) for 3x3 "same" shapes (tiles past the edges,
+        // channel blocks, batches); the general kernel must agree too, and so must the
+        // plane-sweeping one, on every backend
         CheckKernel(device, s, "Conv2d", device.Ops.Conv2d);
-        // Conv2d takes the 8 x 8 kernel for 3x3 "same" shapes; the general one must agree too.
         CheckKernel(device, s, "general kernel", device.Ops.Conv2dBlocked);
-        // so must Winograd's F(4x4, 3x3) (PoCL's 3x3 kernel: tiles past the edges, channel
-        // blocks, batches) and the plane-sweeping kernel, on every backend
-        if (s.IsSame3x3)
-            CheckKernel(device, s, "winograd", (x, w, b, y, shape, accumulate) => device.Ops.Conv2dWinograd(x, w, b, y, shape, accumulate));
         if (Conv2dKernels.PointwiseTakes(s))
             CheckKernel(device, s, "plane kernel", device.Ops.Conv2dPointwiseRows);
     }
