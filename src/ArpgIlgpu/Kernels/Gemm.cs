@@ -36,6 +36,9 @@ internal static class GemmKernels
     public static void RowBlocked<TW, SW>(Index1D index, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
         where TW : unmanaged where SW : struct, IStorage<TW> => Block<TW, SW>(index, x, w, y, s);
 
+    /// <summary>The 4 x 4 register blocks that cover an M x N output: the threads of <see cref="RowBlocked"/>.</summary>
+    internal static long RegisterBlocks(GemmShape s) => (long)((s.M + RowBlock - 1) / RowBlock) * ((s.N + RowBlock - 1) / RowBlock);
+
     /// <summary>Register block i of <see cref="RowBlocked"/>: outputs (m0 .. m0+3, n0 .. n0+3).</summary>
     internal static void Block<TW, SW>(int i, ArrayView<float> x, ArrayView<TW> w, ArrayView<float> y, GemmShape s)
         where TW : unmanaged where SW : struct, IStorage<TW>
@@ -316,8 +319,7 @@ public sealed partial class Ops
                 case GemmKernel.RowBlocked:
                     rowBlocked ??= accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<TW>,
                         ArrayView<float>, GemmShape>(GemmKernels.RowBlocked<TW, SW>, implicitGroupSize);
-                    int b = GemmKernels.RowBlock;
-                    rowBlocked(checked((s.M + b - 1) / b * ((s.N + b - 1) / b)), x, w, y, s);
+                    rowBlocked(checked((int)GemmKernels.RegisterBlocks(s)), x, w, y, s);
                     break;
                 case GemmKernel.Gemv:
                     gemv ??= accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<TW>, ArrayView<float>, GemmShape>(

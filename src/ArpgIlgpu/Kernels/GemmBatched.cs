@@ -27,8 +27,7 @@ internal static class GemmBatchedKernels
     public static void RowBlocked(Index1D index, ArrayView<float> x, ArrayView<float> w, ArrayView<float> y, GemmShape s,
         GemmBatch batch)
     {
-        int b4 = GemmKernels.RowBlock;
-        int blocks = (s.M + b4 - 1) / b4 * ((s.N + b4 - 1) / b4), b = index / blocks;
+        int blocks = (int)GemmKernels.RegisterBlocks(s), b = index / blocks;
         GemmKernels.Block<float, Fp32Storage>(index % blocks, x.SubView(b * batch.XStride, (long)s.M * s.K),
             w.SubView(b * batch.WStride, (long)s.N * s.K), y.SubView(b * batch.YStride, (long)s.M * s.N), s);
     }
@@ -62,8 +61,7 @@ public sealed partial class Ops
             return;
         gemmBatched ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, GemmShape, GemmBatch>(GemmBatchedKernels.RowBlocked, ImplicitGroupSize);
-        int rb = GemmKernels.RowBlock;
-        gemmBatched(checked(batch.Count * ((m + rb - 1) / rb) * ((n + rb - 1) / rb)), x, w, y,
-            new GemmShape(m, n, k, accumulate ? 1 : 0), batch);
+        var shape = new GemmShape(m, n, k, accumulate ? 1 : 0);
+        gemmBatched(checked((int)(batch.Count * GemmKernels.RegisterBlocks(shape))), x, w, y, shape, batch);
     }
 }
