@@ -7,16 +7,19 @@ namespace ArpgIlgpu.Kernels;
 internal static class GemmFp16Kernels
 {
     /// <summary>K-values of each W row that <see cref="RowBlockedFp16"/> converts at a time.</summary>
-    public const int Chunk = 256;
+    public const int Chunk = 1024;
 
     /// <summary>
     /// y[m, n] (+)= sum_k x[m, k] w[n, k] with w in float16 bits, each weight converted once:
     /// x: [M, K] float32, w: [N, K] half bits, y: [M, N]. One thread per block of 4 rows of W
     /// (n0 .. n0+3, rows past N repeat the last; their sums are never stored). For each chunk
-    /// of 256 k it converts its 4 W rows into wc[4][256] (4 KB of private memory, in L1) with
+    /// of 1024 k it converts its 4 W rows into wc[4][1024] (16 KB of private memory, in L1) with
     /// <see cref="Float16.ToFloatFinite"/> (exact for every finite half), then multiplies them with
-    /// every row of x (<see cref="GemmDecodedRows.MultiplyAllRows"/>) and adds the chunk's sums
-    /// into y (the first chunk stores or accumulates as the shape says).
+    /// every row of x (<see cref="GemmRegisterBlocks.MultiplyAllRows"/>) and adds the chunk's sums
+    /// into y (the first chunk stores or accumulates as the shape says). Each chunk ends in 16
+    /// horizontal sums and a read-modify-write of y per block of rows of x, so K = 1024 (every
+    /// ARPG projection but the feed-forward's second) is one chunk: chunks of 256 took 1.3 - 1.6x
+    /// as long at 2 - 14 rows x 1024 x 1024 on PoCL.
     /// The register-blocked kernel with fp16 storage converts each weight once per block of
     /// 4 rows of x, on the 16 multiply-adds of each k; here the conversion is paid once whatever M.
     /// Bound: the conversion at small M (a CPU core converts fewer weights per cycle than memory
@@ -38,7 +41,7 @@ internal static class GemmFp16Kernels
                     wc[r * Chunk + j] = Float16.ToFloatFinite(row[j]);
             }
             var chunk = new GemmShape(s.M, s.N, s.K, c0 == 0 ? s.Accumulate : 1);
-            GemmDecodedRows.MultiplyAllRows(x, wc, Chunk, y, chunk, n0, c0, length);
+            GemmRegisterBlocks.MultiplyAllRows(x, wc, Chunk, y, chunk, n0, c0, length);
         }
     }
 }

@@ -23,7 +23,7 @@ internal static class GemmInt8Kernels
     /// n0 .. n0+3 of every row m). K is taken 1024 at a time: the thread dequantises its 4 rows of
     /// w into a private float32 buffer wf[4][1024] block by block (each row's scale loaded once
     /// per block of 32; the last block of a row may be short), then multiplies them with every row
-    /// of x (<see cref="GemmDecodedRows.MultiplyAllRows"/>: 4 x's and 4 w's from cache for 16
+    /// of x (<see cref="GemmRegisterBlocks.MultiplyAllRows"/>: 4 x's and 4 w's from cache for 16
     /// multiply-adds; the first range of K honours Accumulate, later ones add). Each weight is read
     /// from memory and dequantised once per launch. Rows past N repeat the last valid one (loads in
     /// bounds, sums not stored).
@@ -61,7 +61,7 @@ internal static class GemmInt8Kernels
                 }
             }
             GemmShape target = c0 == 0 ? s : s with { Accumulate = 1 };
-            GemmDecodedRows.MultiplyAllRows(x, wf, StagedK, y, target, n0, (int)c0, length);
+            GemmRegisterBlocks.MultiplyAllRows(x, wf, StagedK, y, target, n0, (int)c0, length);
         }
     }
 

@@ -9,7 +9,7 @@ public class GemmTests
 {
     public static IEnumerable<object[]> Shapes() =>
     [
-        [1, 1, 1], [1, 7, 5], [2, 64, 64], [3, 17, 33], [5, 9, 130], [13, 31, 7], [4, 1, 3],
+        [1, 1, 1], [1, 7, 5], [2, 64, 64], [3, 17, 33], [5, 9, 130], [6, 10, 40], [13, 31, 7], [4, 1, 3],
     ];
 
     [Theory, CpuCases(nameof(Shapes)), OpenClCases(nameof(Shapes))]
@@ -69,10 +69,10 @@ public class GemmTests
 
     public static IEnumerable<object[]> BatchedShapes() => [[1, 1, 1], [5, 9, 130], [8, 13, 7]];
 
-    /// <summary>Every edge of the fp16 kernel: rows of x in blocks of 4 with a tail of 1 - 3, N past a multiple of 4, K past a chunk of 256.</summary>
+    /// <summary>Every edge of the fp16 kernel: rows of x in blocks of 4 with a tail of 1 - 3, N past a multiple of 4, K past a chunk of 1024.</summary>
     public static IEnumerable<object[]> Fp16Shapes() =>
     [
-        [1, 1, 1], [2, 5, 3], [3, 6, 257], [4, 8, 256], [5, 7, 600], [6, 9, 255], [7, 3, 513], [9, 13, 70],
+        [1, 1, 1], [2, 5, 3], [3, 6, 1025], [4, 8, 1024], [5, 7, 600], [6, 9, 1023], [7, 3, 2049], [9, 13, 70],
     ];
 
     [Theory, CpuCases(nameof(Fp16Shapes)), OpenClCases(nameof(Fp16Shapes))]
