@@ -43,6 +43,12 @@ public sealed partial class Ops : IDisposable
     /// </summary>
     private int ImplicitGroupSize => Math.Min(Profile.ImplicitGroupSize, Accelerator.MaxNumThreadsPerGroup);
 
+    /// <summary>Whether two views are the same elements of the same buffer (an in-place call).</summary>
+    private static bool SameElements<T>(ILGPU.ArrayView<T> a, ILGPU.ArrayView<T> b) where T : unmanaged =>
+        ((ILGPU.IArrayView)a).Buffer == ((ILGPU.IArrayView)b).Buffer
+        && ((ILGPU.IContiguousArrayView)a).Index == ((ILGPU.IContiguousArrayView)b).Index
+        && a.Length == b.Length;
+
     /// <summary>Throws when a view is shorter than the shape a kernel will address.</summary>
     private static void Require<T>(ILGPU.ArrayView<T> view, long needed, string what) where T : unmanaged
     {

@@ -38,10 +38,12 @@ public class GroupNormTests
         int largestGroup = TestDevices.Get(backend).Accelerator.MaxNumThreadsPerGroup;
         foreach (GroupNormVariant variant in Enum.GetValues<GroupNormVariant>()
                      .Where(v => v != GroupNormVariant.GroupReduce || largestGroup >= GroupNormKernels.ReduceGroupSize))
-            CheckAgainstReference(backend, s, swish, variant);
+        foreach (bool inPlace in new[] { true, false })
+            CheckAgainstReference(backend, s, swish, variant, inPlace);
     }
 
-    private static void CheckAgainstReference(string backend, GroupNormShape s, bool swish, GroupNormVariant variant)
+    /// <summary>GroupNorm of random x into x itself (the VQ's norm2) or into another tensor (its norm1), against the reference.</summary>
+    private static void CheckAgainstReference(string backend, GroupNormShape s, bool swish, GroupNormVariant variant, bool inPlace)
     {
         ComputeDevice device = TestDevices.Get(backend);
         var rng = new Random(s.GetHashCode() + (swish ? 1 : 0));
@@ -52,11 +54,13 @@ public class GroupNormTests
         using var tg = Tensor<float>.FromArray(device, gamma, gamma.Length);
         using var tb = Tensor<float>.FromArray(device, beta, beta.Length);
         using var statistics = new Tensor<float>(device, s.StatisticsLength);
-        device.Ops.GroupNorm(tx.View, tg.View, tb.View, tx.View, statistics.View, s, eps: 1e-6f, swish, variant);
+        using var other = new Tensor<float>(device, x.Length);
+        Tensor<float> into = inPlace ? tx : other;
+        device.Ops.GroupNorm(tx.View, tg.View, tb.View, into.View, statistics.View, s, eps: 1e-6f, swish, variant);
         // The inputs carry float32 rounding of about |x| * 6e-8 = 2e-6, divided by a std of 2;
         // the outputs are O(|gamma| + |beta|): 1e-4 relative plus 1e-5 absolute covers both.
-        TestData.AssertClose(GroupNormReference.GroupNorm(x, gamma, beta, s, 1e-6f, swish), tx.ToArray(), rtol: 1e-4f,
-            atol: 1e-5f, variant.ToString());
+        TestData.AssertClose(GroupNormReference.GroupNorm(x, gamma, beta, s, 1e-6f, swish), into.ToArray(), rtol: 1e-4f,
+            atol: 1e-5f, $"{variant}, {(inPlace ? "in place" : "into another tensor")}");
     }
 
     /// <summary>
