@@ -21,16 +21,25 @@ internal static class ElementwiseKernels
     /// <summary>
     /// SwiGLU gate: g[r, j] = silu(a) * b, silu(a) = a / (1 + e^-a), with a = gateUp[r, j] (of
     /// x W1^T) and b = gateUp[r, hidden + j] (of x W3^T): the two halves of the fused w1|w3
-    /// projection's rows. gateUp: [rows, 2 * hidden] -> g: [rows, hidden].
+    /// projection's rows. gateUp: [rows, 2 * hidden] -> g: [rows, hidden]. A thread's run of
+    /// i = r * hidden + j is taken as its pieces within one row, so that the row and column come
+    /// from one division per piece, not per element, and each piece is a loop over consecutive
+    /// columns that PoCL vectorises.
     /// </summary>
     [Kernel]
     public static void SiluMul(Index1D index, ArrayView<float> gateUp, ArrayView<float> g, int hidden, ThreadRuns runs)
     {
-        for (int i = runs.First(index); i < runs.End(index); i++)
+        int end = runs.End(index);
+        for (int i = runs.First(index); i < end;)
         {
-            long a = (long)(i / hidden) * 2 * hidden + i % hidden;
-            float v = gateUp[a];
-            g[i] = v / (1f + MathF.Exp(-v)) * gateUp[a + hidden];
+            int r = i / hidden, j0 = i - r * hidden, count = Math.Min(end - i, hidden - j0);
+            long a = (long)r * 2 * hidden + j0;
+            for (int j = 0; j < count; j++)
+            {
+                float v = gateUp[a + j];
+                g[i + j] = v / (1f + MathF.Exp(-v)) * gateUp[a + hidden + j];
+            }
+            i += count;
         }
     }
 
