@@ -230,7 +230,7 @@ internal static class GroupNormKernels
     /// <see cref="Apply"/> for host CPUs (the CPU accelerator, PoCL): each thread normalises a run of
     /// whole planes (b, c), so the per-plane values are looked up once per plane and PoCL vectorises
     /// the loop over the plane (12 against 30 ms for <see cref="Apply"/> at 128 x 256 x 256 with
-    /// swish, on the 2-core CI machine). y must not be x (see <see cref="ApplyPlanesInPlace"/>).
+    /// swish, on the 2-core CI machine). Ops sends calls whose y is x to <see cref="ApplyPlanesInPlace"/>.
     /// </summary>
     [Kernel]
     public static void ApplyPlanes(Index1D index, ArrayView<float> x, ArrayView<float> gamma, ArrayView<float> beta,
