@@ -32,6 +32,12 @@ internal static class GemmInt8Kernels
     /// block of 32 k that meant 16 reductions per 32 k, and a flat loop over k gathers each k's
     /// scale (index k / 32): both ran 2 x 5632 x 1024 at about twice fp32's time on PoCL. The
     /// dequantising loop is a map (no sums), and the multiply-adds run 1024 k per reduction.
+    /// When K is a multiple of 32 and at most 1024 (every ARPG projection but the feed-forward's
+    /// second) and the 4 rows are all below N, they are one run of q (and of scales) and are
+    /// dequantised in memory order (<see cref="DequantizeRun"/>), one stream: read 4 rows side by
+    /// side, each row past the first began a stream of its own that the hardware prefetcher had not
+    /// seen, and their loads stalled (on PoCL the dequantising loop was half the kernel's time at
+    /// ARPG-L batch 1, nearly all of it on rows 1 - 3).
     /// On GPUs wf would be local memory: there the GEMV-shaped kernel runs.
     /// </summary>
     [Kernel]
@@ -40,6 +46,12 @@ internal static class GemmInt8Kernels
     {
         ArrayView<float> wf = LocalMemory.Allocate<float>(RowBlock * StagedK); // [row][k]
         int n0 = index * RowBlock;
+        if (s.K <= StagedK && s.K % Block == 0 && n0 + RowBlock <= s.N)
+        {
+            DequantizeRun(q, scales, (long)n0 * s.K, RowBlock * s.K, wf);
+            GemmRegisterBlocks.MultiplyAllRows(x, wf, s.K, y, s, n0, 0, s.K);
+            return;
+        }
         long k = s.K;
         int blocks = (s.K + Block - 1) / Block;
         int r0 = n0, r1 = Math.Min(n0 + 1, s.N - 1), r2 = Math.Min(n0 + 2, s.N - 1), r3 = Math.Min(n0 + 3, s.N - 1);
@@ -62,6 +74,22 @@ internal static class GemmInt8Kernels
             }
             GemmShape target = c0 == 0 ? s : s with { Accumulate = 1 };
             GemmRegisterBlocks.MultiplyAllRows(x, wf, StagedK, y, target, n0, (int)c0, length);
+        }
+    }
+
+    /// <summary>
+    /// wf[i] = q[start + i] * scale[(start + i) / 32] for i &lt; length, start and length multiples of
+    /// 32: a run of whole q8_0 blocks, which is a run of whole rows when K is a multiple of 32 (the
+    /// scales of consecutive rows are consecutive too), dequantised in memory order.
+    /// </summary>
+    private static void DequantizeRun(ArrayView<sbyte> q, ArrayView<float> scales, long start, int length, ArrayView<float> wf)
+    {
+        long first = start / Block;
+        for (int b = 0; b < length / Block; b++)
+        {
+            float f = scales[first + b];
+            for (int j = 0; j < Block; j++)
+                wf[b * Block + j] = q[start + b * Block + j] * f;
         }
     }
 

@@ -73,6 +73,9 @@ public class GemmInt8Tests
     [
         [1, 1, 1], [1, 7, 5], [2, 64, 64], [3, 17, 33], [5, 9, 130], [13, 31, 7], [4, 1, 3], [6, 5, 70], [9, 10, 31],
         [3, 5, 1100], [5, 2, 2070], // K past one staged range of 1024 (and a short last block)
+        // K a multiple of 32 up to 1024: 4 rows dequantised as one run, but for a last block of
+        // rows that N cuts short; 1056 takes ranges again
+        [3, 10, 96], [6, 8, 1024], [2, 4, 1056],
     ];
 
     [Theory, CpuCases(nameof(RowBlockedShapes)), OpenClCases(nameof(RowBlockedShapes))]
