@@ -91,5 +91,5 @@ internal static class GemmRegisterBlocks
 
     /// <summary>x[m, c0 .. c0+length) (rows past M repeat the last).</summary>
     private static ArrayView<float> XChunk(ArrayView<float> x, GemmShape s, int m, int c0, int length) =>
-        x.SubView((long)Math.Min(m, s.M - 1) * s.K + c0, length);
+        GemmKernels.XRow(x, s, m).SubView(c0, length);
 }
