@@ -112,3 +112,19 @@ public struct Fp16Storage : IStorage<ushort>
     /// <inheritdoc />
     public readonly void Store(ArrayView<ushort> v, long i, float value) => v[i] = Float16.FromFloat(value);
 }
+
+/// <summary>
+/// float16 storage of values known to be finite (weights, refused at upload when a value is
+/// not), read with <see cref="Float16.ToFloatFinite"/>: three operations instead of six.
+/// </summary>
+public struct FiniteFp16Storage : IStorage<ushort>
+{
+    /// <inheritdoc />
+    public readonly float Load(ArrayView<ushort> v, long i) => Float16.ToFloatFinite(v[i]);
+
+    /// <inheritdoc />
+    public readonly float Load32(ArrayView<ushort> v, int i) => Float16.ToFloatFinite(v[i]);
+
+    /// <inheritdoc />
+    public readonly void Store(ArrayView<ushort> v, long i, float value) => v[i] = Float16.FromFloat(value);
+}

@@ -236,9 +236,14 @@ public sealed partial class Ops
             Gemm32.Run(variant, tiling, x, w.F32!.View, y, s);
     }
 
-    private Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, GemmShape>? rowBlockedFp16;
+    private Action<Index1D, ArrayView<float>, ArrayView<ushort>, ArrayView<float>, GemmShape>? rowBlockedFp16, convertingInLoop;
 
-    /// <summary>The row-blocked GEMM of fp16 weights (<see cref="GemmFp16Kernels.RowBlockedFp16"/>: each weight converted once).</summary>
+    /// <summary>
+    /// The row-blocked GEMM of fp16 weights: up to <see cref="GemmFp16Kernels.MaxRowsConvertedInLoop"/>
+    /// rows of x, the float32 kernel's register blocks with each weight converted inside the
+    /// multiply-add loop (<see cref="FiniteFp16Storage"/>); more rows, <see cref="GemmFp16Kernels.RowBlockedFp16"/>
+    /// (each weight converted once into a private chunk).
+    /// </summary>
     internal void GemmRowBlockedFp16(ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s)
     {
         Require(x, (long)s.M * s.K, "Gemm x");
@@ -246,6 +251,13 @@ public sealed partial class Ops
         Require(y, (long)s.M * s.N, "Gemm y");
         if (s.M == 0 || s.N == 0)
             return;
+        if (s.M <= GemmFp16Kernels.MaxRowsConvertedInLoop)
+        {
+            convertingInLoop ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>,
+                ArrayView<float>, GemmShape>(GemmKernels.RowBlocked<ushort, FiniteFp16Storage>, ImplicitGroupSize);
+            convertingInLoop(checked((int)GemmKernels.RegisterBlocks(s)), x, w, y, s);
+            return;
+        }
         rowBlockedFp16 ??= Accelerator.LoadImplicitlyGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<ushort>,
             ArrayView<float>, GemmShape>(GemmFp16Kernels.RowBlockedFp16, ImplicitGroupSize);
         rowBlockedFp16(checked((s.N + GemmKernels.RowBlock - 1) / GemmKernels.RowBlock), x, w, y, s);

@@ -10,6 +10,16 @@ internal static class GemmFp16Kernels
     public const int Chunk = 1024;
 
     /// <summary>
+    /// Rows of x up to which the fp16 GEMM converts each weight inside the multiply-add loop
+    /// (<see cref="GemmKernels.RowBlocked{TW, SW}"/> with <see cref="FiniteFp16Storage"/>), at most
+    /// twice (two register blocks of x), rather than once into a chunk (<see cref="RowBlockedFp16"/>).
+    /// In the loop, the conversions' loads from memory overlap the multiply-adds; a pass that only
+    /// converts has nothing to overlap them with and waits on memory, which at the 2 - 8 rows of
+    /// batch-1 decoding costs more than converting twice. From 9 rows on, converting once wins.
+    /// </summary>
+    public const int MaxRowsConvertedInLoop = 2 * GemmKernels.RowBlock;
+
+    /// <summary>
     /// y[m, n] (+)= sum_k x[m, k] w[n, k] with w in float16 bits, each weight converted once:
     /// x: [M, K] float32, w: [N, K] half bits, y: [M, N]. One thread per block of 4 rows of W
     /// (n0 .. n0+3, rows past N repeat the last; their sums are never stored). For each chunk
@@ -21,9 +31,9 @@ internal static class GemmFp16Kernels
     /// ARPG projection but the feed-forward's second) is one chunk: chunks of 256 took 1.3 - 1.6x
     /// as long at 2 - 14 rows x 1024 x 1024 on PoCL.
     /// The register-blocked kernel with fp16 storage converts each weight once per block of
-    /// 4 rows of x, on the 16 multiply-adds of each k; here the conversion is paid once whatever M.
-    /// Bound: the conversion at small M (a CPU core converts fewer weights per cycle than memory
-    /// delivers), the multiply-adds at larger M.
+    /// 4 rows of x, on the 16 multiply-adds of each k; here the conversion is paid once whatever M,
+    /// which pays from <see cref="MaxRowsConvertedInLoop"/> + 1 rows on (Ops.GemmRowBlockedFp16
+    /// picks). Bound: the multiply-adds.
     /// </summary>
     [Kernel]
     public static void RowBlockedFp16(Index1D index, ArrayView<float> x, ArrayView<ushort> w, ArrayView<float> y, GemmShape s)

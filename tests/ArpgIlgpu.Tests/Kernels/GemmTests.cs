@@ -69,10 +69,14 @@ public class GemmTests
 
     public static IEnumerable<object[]> BatchedShapes() => [[1, 1, 1], [5, 9, 130], [8, 13, 7]];
 
-    /// <summary>Every edge of the fp16 kernel: rows of x in blocks of 4 with a tail of 1 - 3, N past a multiple of 4, K past a chunk of 1024.</summary>
+    /// <summary>
+    /// Every edge of both fp16 kernels (converting in the loop up to 8 rows of x, into chunks from
+    /// 9): rows of x in blocks of 4 with a tail of 1 - 3, N past a multiple of 4, K past a chunk of 1024.
+    /// </summary>
     public static IEnumerable<object[]> Fp16Shapes() =>
     [
-        [1, 1, 1], [2, 5, 3], [3, 6, 1025], [4, 8, 1024], [5, 7, 600], [6, 9, 1023], [7, 3, 2049], [9, 13, 70],
+        [1, 1, 1], [2, 5, 3], [3, 6, 1025], [4, 8, 1024], [5, 7, 600], [6, 9, 1023], [7, 3, 2049], [8, 4, 33],
+        [9, 13, 70], [10, 6, 1025], [11, 5, 2049], [16, 8, 1024],
     ];
 
     [Theory, CpuCases(nameof(Fp16Shapes)), OpenClCases(nameof(Fp16Shapes))]
