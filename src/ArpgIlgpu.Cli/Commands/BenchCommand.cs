@@ -81,6 +81,9 @@ internal static class BenchCommand
                 step_copy_roofline_fraction = report.CopyRooflineFraction,
                 step_read_roofline_seconds = report.ReadRooflineStepSeconds,
                 step_read_roofline_fraction = report.ReadRooflineFraction,
+                step_gemm_floor_seconds = report.GemmFloorStepSeconds,
+                step_roofline_seconds = report.RooflineStepSeconds,
+                step_roofline_fraction = report.RooflineFraction,
                 memory_bytes = MemoryJson(report.Memory),
                 phases = report.Phases.Select(p => new
                 {
@@ -161,7 +164,8 @@ internal static class BenchCommand
         foreach (PhaseReport p in r.Phases)
             Console.WriteLine($"{p.Name,-10} {p.Seconds,9:F3} {p.Calls,6} {p.Gflops,9:F2} {p.Gbs,8:F2} {p.FractionOfGemm,8:P0} {p.FractionOfBandwidth,7:P0}");
         Console.WriteLine($"step: {r.StepSeconds * 1e3:F1} ms; memory-bandwidth floor {r.CopyRooflineStepSeconds * 1e3:F1} ms at the copy rate " +
-                          $"({r.CopyRooflineFraction:P0} of that roofline), {r.ReadRooflineStepSeconds * 1e3:F1} ms at the read rate ({r.ReadRooflineFraction:P0})");
+                          $"({r.CopyRooflineFraction:P0} of that roofline), {r.ReadRooflineStepSeconds * 1e3:F1} ms at the read rate ({r.ReadRooflineFraction:P0}); compute floor " +
+                          $"{r.GemmFloorStepSeconds * 1e3:F1} ms at the GEMM rate; roofline {r.RooflineStepSeconds * 1e3:F1} ms ({r.RooflineFraction:P0})");
         Console.WriteLine(MemoryLine(r.Memory));
     }
 }

@@ -25,7 +25,7 @@ public sealed record PhaseReport(string Name, double Seconds, int Calls, WorkCos
 /// <summary>The result of <see cref="GenerationBenchmark.Run"/>.</summary>
 public sealed record GenerationReport(
     int Batch, int Steps, double Seconds, IReadOnlyList<PhaseReport> Phases, DevicePeaks Peaks,
-    MemorySplit Memory, double StepBytes)
+    MemorySplit Memory, double StepBytes, double StepFlops)
 {
     /// <summary>Images per second (token generation, plus VQ decoding when it was measured).</summary>
     public double ImagesPerSecond => Batch / Seconds;
@@ -48,6 +48,20 @@ public sealed record GenerationReport(
     public double ReadRooflineStepSeconds => StepBytes / (Peaks.ReadBandwidthGBs * 1e9);
     /// <summary>Read-roofline time over achieved time: 1 means the step reads memory as fast as the read probe.</summary>
     public double ReadRooflineFraction => ReadRooflineStepSeconds / StepSeconds;
+    /// <summary>
+    /// The compute floor of a step: its floating-point operations (GEMMs, attention, head) at the
+    /// GEMM probe's rate. At batch 1 the GEMMs see 2-16 rows (the tokens of a step, twice with
+    /// guidance), and on a CPU of few cores this floor can lie above the bandwidth floors.
+    /// </summary>
+    public double GemmFloorStepSeconds => StepFlops / (Peaks.GemmGflops * 1e9);
+    /// <summary>
+    /// The roofline model's floor of a step: the slower of moving its bytes at the read probe's
+    /// rate and doing its operations at the GEMM probe's (attainable rate = min(peak compute,
+    /// bandwidth x operations per byte)).
+    /// </summary>
+    public double RooflineStepSeconds => Math.Max(ReadRooflineStepSeconds, GemmFloorStepSeconds);
+    /// <summary>Roofline time over achieved time: 1 means the step runs at whichever probe bounds it.</summary>
+    public double RooflineFraction => RooflineStepSeconds / StepSeconds;
 }
 
 /// <summary>Device memory of one generation: the weights, the KV caches and the activations (bytes).</summary>
@@ -95,8 +109,9 @@ public static class GenerationBenchmark
             2 * batch, batch, steps);
         var phases = clock.Phases
             .Select(p => new PhaseReport(p.Phase, p.Time.TotalSeconds, p.Calls, costs[p.Phase], peaks)).ToList();
-        double stepBytes = costs.Where(p => p.Key != Phases.VqDecode).Sum(p => p.Value.Bytes) / steps;
-        return new GenerationReport(batch, steps, seconds, phases, peaks, MemoryOf(model, decoder), stepBytes);
+        WorkCost[] stepWork = costs.Where(p => p.Key != Phases.VqDecode).Select(p => p.Value).ToArray();
+        return new GenerationReport(batch, steps, seconds, phases, peaks, MemoryOf(model, decoder),
+            stepWork.Sum(w => w.Bytes) / steps, stepWork.Sum(w => w.Flops) / steps);
     }
 
     /// <summary>

@@ -16,6 +16,12 @@ namespace ArpgIlgpu.Runtime;
 /// <param name="GemmSize">M = N = K of the GEMM probe (smaller on the slow CPU accelerator).</param>
 public sealed record DevicePeaks(double CopyBandwidthGBs, double ReadBandwidthGBs, double GemmGflops, int GemmSize)
 {
+    /// <summary>
+    /// Timed runs of the GEMM probe: each takes a few milliseconds on a CPU, where the best of 5
+    /// still varied by 1.7x between runs of the same command on a shared machine.
+    /// </summary>
+    private const int GemmProbeRepeats = 40;
+
     /// <summary>Floats the copy probe copies (64 MiB).</summary>
     private const int CopyProbeFloats = 16 << 20;
 
@@ -57,7 +63,7 @@ public sealed record DevicePeaks(double CopyBandwidthGBs, double ReadBandwidthGB
         {
             a.Clear();
             b.Clear();
-            gemmSeconds = Best(device, () => device.Ops.Gemm(a.View, b.View, c.View, n, n, n));
+            gemmSeconds = Best(device, () => device.Ops.Gemm(a.View, b.View, c.View, n, n, n), GemmProbeRepeats);
         }
         return new DevicePeaks(2.0 * floats * sizeof(float) / copySeconds / 1e9,
             ((double)read + sums) * sizeof(float) / readSeconds / 1e9, 2.0 * n * n * n / gemmSeconds / 1e9, n);

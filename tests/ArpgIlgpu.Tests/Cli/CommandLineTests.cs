@@ -88,6 +88,20 @@ public class CommandLineTests
     }
 
     [Fact]
+    public void BenchJsonGivesTheStepAgainstTheReadFloorTheComputeFloorAndTheSlowerOfThem()
+    {
+        CliResult full = CliInvocation.Run("bench", "--model", "tiny-random", "--steps", "2", "--json", "--device", "cpu");
+
+        Assert.True(full.ExitCode == 0, full.Error);
+        JsonElement r = JsonDocument.Parse(full.Out).RootElement;
+        double step = r.GetProperty("step_seconds").GetDouble(), read = r.GetProperty("step_read_roofline_seconds").GetDouble();
+        double compute = r.GetProperty("step_gemm_floor_seconds").GetDouble(), roofline = r.GetProperty("step_roofline_seconds").GetDouble();
+        Assert.True(read > 0 && compute > 0, $"read floor {read} s, compute floor {compute} s");
+        Assert.Equal(Math.Max(read, compute), roofline);
+        Assert.Equal(roofline / step, r.GetProperty("step_roofline_fraction").GetDouble(), 12);
+    }
+
+    [Fact]
     public void ConvertRefusesToWriteSafetensorsUnderAnotherName()
     {
         using var dir = new TempDirectory();

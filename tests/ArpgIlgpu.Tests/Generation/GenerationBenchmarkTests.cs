@@ -64,4 +64,27 @@ public class GenerationBenchmarkTests
         Assert.Equal(predictions, report.Phases.Single(p => p.Name == Phases.Sampling).Calls);
         Assert.True(report.CopyRooflineFraction > 0 && report.ReadRooflineFraction > 0);
     }
+
+    [Theory]
+    // 2 steps of 0.5 s each; peaks: read 20 GB/s, GEMM 100 GFLOP/s
+    [InlineData(2e9, 20e9, 0.1, 0.2)] // 2 GB at 20 GB/s: 0.1 s; 20 GFLOP at 100: 0.2 s, the compute floor bounds
+    [InlineData(8e9, 5e9, 0.4, 0.05)] // 8 GB: 0.4 s, 5 GFLOP: 0.05 s, the read floor bounds
+    public void TheRooflineIsTheSlowerOfTheReadAndComputeFloors(double stepBytes, double stepFlops, double readFloor, double computeFloor)
+    {
+        var peaks = new DevicePeaks(CopyBandwidthGBs: 10, ReadBandwidthGBs: 20, GemmGflops: 100, GemmSize: 512);
+        PhaseReport[] phases =
+        [
+            new(Phases.Pass1, 0.6, 2, new WorkCost(), peaks),
+            new(Phases.Pass2, 0.4, 2, new WorkCost(), peaks),
+            new(Phases.VqDecode, 5, 1, new WorkCost(), peaks), // not part of a step
+        ];
+        var report = new GenerationReport(1, 2, 6, phases, peaks, new MemorySplit(0, 0, 0), stepBytes, stepFlops);
+
+        Assert.Equal(0.5, report.StepSeconds, 12);
+        Assert.Equal(readFloor, report.ReadRooflineStepSeconds, 12);
+        Assert.Equal(computeFloor, report.GemmFloorStepSeconds, 12);
+        double floor = Math.Max(readFloor, computeFloor);
+        Assert.Equal(floor, report.RooflineStepSeconds, 12);
+        Assert.Equal(floor / 0.5, report.RooflineFraction, 12);
+    }
 }
