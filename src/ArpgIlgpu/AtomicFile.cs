@@ -73,7 +73,7 @@ public static class AtomicFile
     /// <summary>
     /// Calls <paramref name="write"/> with a temporary path, then renames that file to
     /// <paramref name="path"/>; on any failure the temporary file is removed. I/O failures become
-    /// an <see cref="InvalidInputException"/> naming <paramref name="path"/>.
+    /// an exception naming <paramref name="path"/> (<see cref="OutputWriteFailure"/>).
     /// </summary>
     public static void Write(string path, Action<string> write)
     {
@@ -86,7 +86,7 @@ public static class AtomicFile
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"{path}: cannot write ({e.Message})", e);
+            throw OutputWriteFailure.For(path, e);
         }
         finally
         {

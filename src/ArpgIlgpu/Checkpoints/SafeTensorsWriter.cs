@@ -47,7 +47,7 @@ public static class SafeTensorsWriter
             if (File.Exists(temp)) // File.Delete throws when the folder itself is missing
                 File.Delete(temp);
             if (e is IOException or UnauthorizedAccessException)
-                throw new InvalidInputException($"{path}: cannot write: {e.Message}", e);
+                throw OutputWriteFailure.For(path, e);
             throw;
         }
     }

@@ -246,7 +246,7 @@ public sealed class NpzImageWriter : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"{path}: cannot write ({e.Message})", e);
+            throw OutputWriteFailure.For(path, e);
         }
     }
 

@@ -24,7 +24,7 @@ public sealed class PngBatch : IDisposable
 
     /// <summary>
     /// Writes <paramref name="image"/> (with the text chunks <paramref name="text"/>) for <paramref name="path"/>;
-    /// throws <see cref="InvalidInputException"/> naming the path on failure.
+    /// throws an exception naming the path on failure (<see cref="OutputWriteFailure"/>).
     /// </summary>
     public void Add(string path, RgbImage image, IReadOnlyDictionary<string, string>? text = null)
     {
@@ -37,7 +37,7 @@ public sealed class PngBatch : IDisposable
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new InvalidInputException($"{path}: cannot write ({e.Message})", e);
+            throw OutputWriteFailure.For(path, e);
         }
     }
 

@@ -239,7 +239,7 @@ public sealed class WeightDownloader
     }
 
     private WeightDownloadException WriteFailure(IOException e) =>
-        new(IsDiskFull(e) ? $"disk full while writing {partial}" : $"cannot write {partial}: {e.Message}", e);
+        new(OutputWriteFailure.IsDiskFull(e) ? $"disk full while writing {partial}" : $"cannot write {partial}: {e.Message}", e);
 
     /// <summary>Deletes the partial file and fails with <paramref name="reason"/>.</summary>
     private void Reject(string reason)
@@ -259,11 +259,6 @@ public sealed class WeightDownloader
             throw new InvalidInputException($"cannot create the cache folder {directory}: {e.Message}", e);
         }
     }
-
-    /// <summary>ENOSPC (28 on Linux and macOS) or EDQUOT; on Windows ERROR_DISK_FULL or ERROR_HANDLE_DISK_FULL.</summary>
-    private static bool IsDiskFull(IOException e) => OperatingSystem.IsWindows()
-        ? (e.HResult & 0xFFFF) is 0x70 or 0x27
-        : e.HResult == 28 || e.HResult == (OperatingSystem.IsLinux() ? 122 : 69);
 
     private static long LengthOf(string path) => File.Exists(path) ? new FileInfo(path).Length : 0;
 
