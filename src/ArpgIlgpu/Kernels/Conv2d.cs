@@ -49,7 +49,14 @@ public readonly record struct Conv2dShape(
     public long WeightLength => (long)OutChannels * InChannels * Kernel * Kernel;
 }
 
-/// <summary>2-D convolution as an implicit GEMM: no im2col buffer, the input is read in place.</summary>
+/// <summary>
+/// The direct 2-D convolutions, which read the input in place (no im2col buffer): the
+/// register-blocked one that takes every shape (<see cref="Blocked"/>) and the plane-sweeping 1x1
+/// one for OpenCL on CPUs (<see cref="PointwiseRows"/>). The implicit GEMM for GPUs is the other
+/// part of this class (Conv2dImplicitGemm.cs); the 3x3 "same" convolutions it does not take (on
+/// host CPUs, all of them) run by Winograd's F(4x4, 3x3) (Conv2dWinogradKernels). <c>Ops.Conv2d</c>
+/// picks among them.
+/// </summary>
 internal static partial class Conv2dKernels
 {
     /// <summary>Output channels one thread of the blocked kernel computes.</summary>
