@@ -3,7 +3,7 @@ using System.CommandLine;
 
 namespace ArpgIlgpu.Cli;
 
-/// <summary>`arpg convert IN OUT.safetensors [--dtype float32|float16|int8|keep]`: a checkpoint as safetensors.</summary>
+/// <summary>`arpg convert IN OUT.safetensors [--dtype float32|float16|int8|keep] [--weights KEY]`: a checkpoint as safetensors.</summary>
 internal static class ConvertCommand
 {
     public static Command Create()
@@ -19,10 +19,16 @@ internal static class ConvertCommand
             DefaultValueFactory = _ => "float32",
         };
         OptionChoices.Restrict(dtype, "float32", "float16", "int8", "keep");
+        var weights = new Option<string?>("--weights")
+        {
+            Description = "The key of the state dict to convert from a .pt IN, e.g. ema (a training checkpoint's EMA copy); " +
+                          "default: model, else module, else state_dict, else the top level, as the official loader",
+        };
         var command = new Command("convert", "Convert a checkpoint (.pt or .safetensors) to a safetensors file");
         command.Arguments.Add(input);
         command.Arguments.Add(output);
         command.Options.Add(dtype);
+        command.Options.Add(weights);
         command.SetAction(parseResult =>
         {
             DType? floatType = parseResult.GetValue(dtype) switch
@@ -36,7 +42,8 @@ internal static class ConvertCommand
             if (!outputPath.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
                 throw new InvalidInputException(
                     $"OUT {outputPath}: convert writes a safetensors file; name it {Path.ChangeExtension(Path.GetFileName(outputPath), ".safetensors")}");
-            var written = CheckpointConverter.ToSafeTensors(parseResult.GetValue(input)!, outputPath, floatType);
+            var written = CheckpointConverter.ToSafeTensors(parseResult.GetValue(input)!, outputPath, floatType,
+                parseResult.GetValue(weights));
             Console.Error.WriteLine($"wrote {outputPath}: {written.Count} tensors, {written.Sum(t => t.ByteCount):N0} bytes of data");
             return CommandRunner.Ok;
         });

@@ -20,13 +20,15 @@ public static class CheckpointConverter
     /// <see cref="DType.Int8"/> quantises every 2-D floating-point tensor except embedding tables
     /// (names ending in <c>embedding.weight</c> or <c>embeddings.weight</c>; for an ARPG transformer:
     /// every weight matrix of a GEMM) to q8_0, written as the pair <c>NAME</c> (I8) and
-    /// <c>NAME.q8_scale</c> (F32), and keeps the other tensors as stored. Returns what was written.
+    /// <c>NAME.q8_scale</c> (F32), and keeps the other tensors as stored. <paramref name="key"/>
+    /// picks the state dict of a .pt file (as <see cref="StateDict.Open(string, string?)"/>: null
+    /// for the official loader's choice). Returns what was written.
     /// </summary>
-    public static IReadOnlyList<TensorInfo> ToSafeTensors(string inputPath, string outputPath, DType? floatType)
+    public static IReadOnlyList<TensorInfo> ToSafeTensors(string inputPath, string outputPath, DType? floatType, string? key = null)
     {
         if (floatType is not (null or DType.Float32 or DType.Float16 or DType.Int8))
             throw new ArgumentException($"converting to {floatType} is not supported; use float32, float16 or int8", nameof(floatType));
-        using StateDict input = StateDict.Open(inputPath);
+        using StateDict input = StateDict.Open(inputPath, key);
         var outputs = input.Names.SelectMany(name => Outputs(input, name, floatType)).ToList();
         var metadata = new Dictionary<string, string> { ["format"] = "pt", ["source"] = System.IO.Path.GetFileName(inputPath) };
         // a matrix's scales are written right after its values: quantise once for both

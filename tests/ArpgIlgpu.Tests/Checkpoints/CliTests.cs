@@ -64,6 +64,24 @@ public sealed class CliTests : IDisposable
         }
     }
 
+    [Fact]
+    public void ConvertWithWeightsEmaWritesTheEmaCopyNotTheModel()
+    {
+        string input = Path.Combine(_folder.FullName, "training.pt"), output = Path.Combine(_folder.FullName, "ema.safetensors");
+        File.WriteAllBytes(input, CheckpointZooTests.TrainingCheckpointWithEma("tiny"));
+
+        CliResult result = CliInvocation.Run("convert", input, output, "--weights", "ema");
+
+        Assert.True(result.ExitCode == 0, result.Error);
+        using var ema = StateDict.Open(input, "ema");
+        using var model = StateDict.Open(input);
+        using var converted = StateDict.Open(output);
+        Assert.Equal(ema.Names, converted.Names);
+        Assert.All(ema.Names, name => Assert.Equal(Bits(ema.ReadFloat32(name)), Bits(converted.ReadFloat32(name))));
+        // the two copies differ, so writing the default one would have failed above
+        Assert.Contains(model.Names, name => !Bits(model.ReadFloat32(name)).SequenceEqual(Bits(ema.ReadFloat32(name))));
+    }
+
     [Theory, MemberData(nameof(FixtureNames))]
     public void ConvertToFloat16RoundsEveryWeightToNearestEven(string fixture)
     {
